@@ -1,0 +1,61 @@
+"""Content-addressed image store: every image's bytes live once, under their sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+
+class ImageNotFound(FileNotFoundError):
+    """A row references an image hash that is not in the store."""
+
+
+class ImageStore:
+    """Bytes under ``<root>/<sha[:2]>/<sha>``; writes are atomic (temp file + rename) and idempotent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        return sha
+
+    def put_image(self, image: Image.Image, format: str = "PNG") -> str:
+        buffer = io.BytesIO()
+        image.save(buffer, format=format)
+        return self.put(buffer.getvalue())
+
+    def exists(self, sha: str) -> bool:
+        return self.path(sha).exists()
+
+    def get(self, sha: str) -> bytes:
+        try:
+            return self.path(sha).read_bytes()
+        except FileNotFoundError:
+            raise ImageNotFound(f"image {sha} is not in the image store {self.root}") from None
+
+    def open(self, sha: str) -> Image.Image:
+        image = Image.open(io.BytesIO(self.get(sha)))
+        image.load()
+        return image
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())

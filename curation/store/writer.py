@@ -1,0 +1,193 @@
+"""Writing a snapshot atomically: shards into a temp dir, fsync, rename, then one catalog transaction.
+
+A snapshot is listed only once all its files are durable and the catalog
+transaction committed; a crash at any point before leaves no listed partial
+snapshot (at worst an unlisted folder that `Store.orphans()` reports).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from curation import __version__
+from curation.schema import conform, row_id, validate_frame
+from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, REJECTIONS_SCHEMA, SnapshotInfo
+
+if TYPE_CHECKING:
+    from curation.store.store import Store
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for directory in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_id(name: str, parents: list[str], config: Any, code_version: str = __version__) -> str:
+    """Id of a snapshot = hash of its name, parent ids, stage config and code version."""
+    return row_id("snapshot", name, sorted(parents), config, code_version)
+
+
+def before_catalog_commit(writer: SnapshotWriter) -> None:
+    """Hook between the durable rename and the catalog transaction (tests inject crashes here)."""
+
+
+class SnapshotWriter:
+    """Collects shards, rejections and funnel counts; ``commit()`` publishes them as ``name@vN``."""
+
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        kind: str,
+        *,
+        parents: list[str] | None = None,
+        config: Any = None,
+        edge_kind: str = "derived_from",
+        edge_detail: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.kind = kind
+        self.parents = list(parents or [])
+        self.config = config if config is not None else {}
+        self.edge_kind = edge_kind
+        self.edge_detail = edge_detail or {}
+        self.metadata = metadata or {}
+        self.id = content_id(name, self.parents, self.config)
+        self.tmp = store.root / "tmp" / f"{name}-{uuid.uuid4().hex[:8]}"
+        (self.tmp / DATA_DIR).mkdir(parents=True)
+        (self.tmp / REJECTIONS_DIR).mkdir()
+        self._shards = 0
+        self._rejection_shards = 0
+        self._funnel: list[dict[str, Any]] = []
+        self._reasons: list[dict[str, Any]] = []
+        self.committed: SnapshotInfo | None = None
+
+    # -- rows ---------------------------------------------------------------
+    def new_shard_path(self) -> Path:
+        path = self.tmp / DATA_DIR / f"part-{self._shards:05d}.parquet"
+        self._shards += 1
+        return path
+
+    def write(self, frame: pl.DataFrame) -> None:
+        """Append ``frame`` as one shard (required columns first, cast to the kind's types)."""
+        if frame.height == 0 and self._shards > 0:
+            return
+        conform(frame, self.kind).write_parquet(self.new_shard_path(), compression="zstd", statistics=True)
+
+    def add_rejections(self, frame: pl.DataFrame) -> None:
+        """Append dropped rows: columns ``row_id, stage_index, stage, reason, detail, row``."""
+        if frame.height == 0:
+            return
+        frame = frame.select([pl.col(c).cast(t) for c, t in REJECTIONS_SCHEMA.items()])
+        path = self.tmp / REJECTIONS_DIR / f"part-{self._rejection_shards:05d}.parquet"
+        self._rejection_shards += 1
+        frame.write_parquet(path, compression="zstd")
+
+    def add_funnel(self, stage_index: int, stage: str, stage_type: str, rows_in: int, rows_out: int,
+                   reasons: dict[str, int] | None = None, seconds: float | None = None) -> None:
+        self._funnel.append(dict(stage_index=stage_index, stage=stage, stage_type=stage_type,
+                                 rows_in=rows_in, rows_out=rows_out, seconds=seconds))
+        for reason, rows in (reasons or {}).items():
+            self._reasons.append(dict(stage_index=stage_index, stage=stage, reason=reason, rows=rows))
+
+    # -- publishing ---------------------------------------------------------
+    def commit(self) -> SnapshotInfo:
+        existing = self.store.find(self.id)
+        if existing is not None:
+            self.abort()
+            self.committed = existing
+            return existing
+        if self._shards == 0:
+            raise ValueError(f"snapshot {self.name!r} has no shard; write at least one (possibly empty) frame")
+        shards = sorted((self.tmp / DATA_DIR).glob("*.parquet"))
+        schema = pl.read_parquet_schema(shards[0])
+        validate_frame(pl.DataFrame(schema=schema), self.kind, where=f"snapshot {self.name}")
+        rows = sum(pl.scan_parquet(s).select(pl.len()).collect().item() for s in shards)
+        created_at = datetime.now(UTC).replace(tzinfo=None)
+        manifest = {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "rows": rows,
+            "schema": {k: str(v) for k, v in schema.items()},
+            "shards": [{"file": f"{DATA_DIR}/{s.name}", "sha256": _sha256(s)} for s in shards],
+            "parents": self.parents,
+            "config": self.config,
+            "edge_kind": self.edge_kind,
+            "code_version": __version__,
+            "created_at": created_at.isoformat(),
+            "metadata": self.metadata,
+        }
+        (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        _fsync_tree(self.tmp)
+        version, final = self._rename_into_place()
+        manifest["version"] = version
+        info = SnapshotInfo(id=self.id, name=self.name, version=version, kind=self.kind, rows=rows,
+                            path=final, created_at=created_at, code_version=__version__, parents=self.parents)
+        before_catalog_commit(self)
+        self.store.catalog_insert_snapshot(info, manifest, self)
+        for path in final.rglob("*"):
+            if path.is_file():
+                path.chmod(0o444)
+        self.committed = info
+        return info
+
+    def _rename_into_place(self) -> tuple[int, Path]:
+        base = self.store.root / "snapshots" / self.name
+        base.mkdir(parents=True, exist_ok=True)
+        version = self.store.next_version(self.name)
+        while True:
+            final = base / f"v{version}"
+            try:
+                os.rename(self.tmp, final)  # fails if a (possibly orphaned) folder holds this version
+            except OSError:
+                version += 1
+                continue
+            fd = os.open(base, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return version, final
+
+    def funnel_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return self._funnel, self._reasons
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()

@@ -1,0 +1,1 @@
+"""Thin TRL layer: train SFT and GRPO from curated thinkset snapshots."""
