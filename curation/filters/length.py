@@ -1,0 +1,51 @@
+"""length: drop traces over ``max_words`` words (the paper: 500), counted as the paper does.
+
+Words are runs of non-whitespace (``\\S+``), which equals Python's ``str.split()``
+on text with newlines and runs of spaces, unlike ``str.split(" ")``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+from pydantic import Field
+
+from curation.stages.base import Stage, StageParams, decide
+from curation.stages.registry import register_stage
+
+THINK_PART = r"(?s)<think>(.*?)(?:</think>|$)"
+
+
+class LengthParams(StageParams):
+    max_words: int | None = Field(500, gt=0, description="drop responses with more words than this (paper: 500)")
+    min_words: int = Field(0, ge=0, description="drop responses with fewer words than this")
+    count: Literal["response", "think"] = Field(
+        "response", description="what is counted: the whole response or only the <think> part")
+    column: str = Field("response", description="text column to measure")
+
+
+def word_count(text: pl.Expr) -> pl.Expr:
+    return text.str.count_matches(r"\S+").fill_null(0).cast(pl.Int32)
+
+
+@register_stage
+class LengthFilter(Stage):
+    type = "length"
+    Params = LengthParams
+    description = "drop traces outside [min_words, max_words] whitespace-separated words"
+
+    def process_batch(self, batch: pl.DataFrame) -> pl.DataFrame:
+        p: LengthParams = self.params  # type: ignore[assignment]
+        text = pl.col(p.column)
+        if p.count == "think":
+            # a response without a think block counts as a whole
+            text = pl.coalesce(text.str.extract(THINK_PART, 1), text)
+        words = word_count(text)
+        too_long = pl.lit(False) if p.max_words is None else words > p.max_words
+        too_short = words < p.min_words
+        reason = pl.when(too_long).then(pl.lit("too_long")).otherwise(pl.lit("too_short"))
+        detail = pl.format("{} words (bounds {}..{})", pl.col("word_count"), pl.lit(p.min_words),
+                           pl.lit(p.max_words if p.max_words is not None else "inf"))
+        return batch.with_columns(words.alias("word_count")).with_columns(
+            decide(~(too_long | too_short), reason, detail))
