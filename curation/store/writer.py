@@ -99,6 +99,7 @@ class SnapshotWriter:
         """Append ``frame`` as one shard (required columns first, cast to the kind's types)."""
         if frame.height == 0 and self._shards > 0:
             return
+        validate_frame(frame, self.kind, where=f"snapshot {self.name}")
         conform(frame, self.kind).write_parquet(self.new_shard_path(), compression="zstd", statistics=True)
 
     def add_rejections(self, frame: pl.DataFrame) -> None:

@@ -1,0 +1,51 @@
+# Two commands set up everything on a fresh machine:
+#   make demo   installs, then runs the demo job on bundled synthetic data
+#   make test   installs, starts what the tests need, runs every test
+# Both are idempotent: a second run installs nothing new (stamp files keyed on the install inputs).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+ARGILLA_STAMP := .venv-argilla/.installed-$(shell cat scripts/setup_argilla_venv.sh 2>/dev/null | sha256sum | cut -c1-12)
+DEMO_STORE ?= demo-out/store
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install demo test argilla argilla-env lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# The CPU build of torch, pinned: a looser spec pulls a multi-GB CUDA build. Never torchvision here.
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[all]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+$(ARGILLA_STAMP): scripts/setup_argilla_venv.sh
+	bash scripts/setup_argilla_venv.sh
+	touch $@
+
+# argilla-server 2.8.0 pins versions that clash with the toolkit: it gets its own venv.
+argilla-env: $(ARGILLA_STAMP)
+
+argilla: argilla-env
+	.venv-argilla/bin/python scripts/argilla_server.py --port 6900 --data-dir .argilla-home
+
+demo: install
+	bash scripts/demo.sh $(DEMO_STORE)
+
+test: install argilla-env
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check curation training tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/store_bench.py
+
+clean:
+	rm -rf demo-out .pytest_cache
