@@ -77,6 +77,15 @@ def row_id(*parts: Any) -> str:
     return digest.hexdigest()[:20]
 
 
+def compatible(actual: pl.DataType, expected: pl.DataType) -> bool:
+    """Equal types, or an all-null column (typed Null, or a list of Null) that casts losslessly."""
+    if actual == expected or actual == pl.Null():
+        return True
+    if isinstance(actual, pl.List) and isinstance(expected, pl.List):
+        return compatible(actual.inner, expected.inner)
+    return False
+
+
 def validate_frame(frame: pl.DataFrame | pl.LazyFrame, kind: str, *, where: str = "") -> None:
     """Raise SchemaError naming every missing or mistyped required column of ``kind``."""
     if kind not in SCHEMAS:
@@ -86,7 +95,7 @@ def validate_frame(frame: pl.DataFrame | pl.LazyFrame, kind: str, *, where: str 
     for column, dtype in SCHEMAS[kind].items():
         if column not in schema:
             problems.append(f"missing column {column!r} ({dtype})")
-        elif schema[column] != dtype and schema[column] != pl.Null():
+        elif not compatible(schema[column], dtype):
             problems.append(f"column {column!r} is {schema[column]}, expected {dtype}")
     if problems:
         prefix = f"{where}: " if where else ""

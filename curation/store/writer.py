@@ -148,6 +148,7 @@ class SnapshotWriter:
         }
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
         _fsync_tree(self.tmp)
+        self.store.images.flush()
         version, final = self._rename_into_place()
         manifest["version"] = version
         info = SnapshotInfo(id=self.id, name=self.name, version=version, kind=self.kind, rows=rows,
