@@ -1,0 +1,56 @@
+"""The `thinkset` CLI: machine-readable listings, show, diff, lineage, clear errors on bad refs."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from typer.testing import CliRunner
+
+from curation.cli import app
+from tests.conftest import pool_frame
+
+runner = CliRunner()
+
+
+def invoke(store, *args):
+    return runner.invoke(app, [*args, "--store", str(store.root)])
+
+
+def test_list_and_show_json(store, make_pool):
+    first = make_pool(4)
+    second = make_pool(6)
+    listed = json.loads(invoke(store, "snapshots", "list", "--json").output)
+    assert [(s["name"], s["version"], s["kind"], s["rows"], s["id"]) for s in listed] == [
+        ("pool-test", 1, "pool", 4, first.id), ("pool-test", 2, "pool", 6, second.id)]
+    assert set(listed[0]) == {"name", "version", "kind", "rows", "id", "parents", "created_at"}
+    shown = json.loads(invoke(store, "snapshots", "show", "pool-test@v1", "--json").output)
+    assert shown["rows"] == 4 and shown["source_mix"] == {"synth_chart": 4}
+    assert shown["schema"]["image_ids"] == "List(String)"
+    text = invoke(store, "snapshots", "show", "pool-test").output
+    assert "pool-test@v2" in text and "source mix" in text and "What is 0 + 1?" in text
+
+
+def test_diff_json(store):
+    frame = pool_frame(store, 5, with_images=False)
+    for version, rows in ((1, frame), (2, frame.slice(1).with_columns(pl.lit("x").alias("answer")))):
+        with store.writer("p", "pool", config={"v": version}) as w:
+            w.write(rows)
+    out = json.loads(invoke(store, "snapshots", "diff", "p@v1", "p@v2", "--json").output)
+    assert (out["added"], out["removed"], out["changed"]) == (0, 1, 4)
+    assert out["column_changes"] == {"answer": 4}
+
+
+def test_lineage_json(store, make_pool):
+    pool = make_pool(3)
+    with store.writer("child", "pool", parents=[pool.id], config={"c": 1}, edge_kind="filtered_from") as w:
+        w.write(pool_frame(store, 2))
+    out = json.loads(invoke(store, "lineage", "child", "--json").output)
+    assert [(e["src_name"], e["kind"]) for e in out["edges"]] == [("pool-test", "filtered_from")]
+
+
+def test_unknown_ref_exits_2_and_names_known_snapshots(store, make_pool):
+    make_pool(2)
+    result = invoke(store, "snapshots", "show", "pool-tset")
+    assert result.exit_code == 2
+    assert "no snapshot 'pool-tset'" in result.output and "pool-test" in result.output
