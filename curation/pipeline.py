@@ -153,10 +153,15 @@ class Pipeline:
                 detail.update(getattr(stage, "lineage_detail", lambda: {})())
             writer = self.store.writer(segment.output, kind, parents=parents, config=config,
                                        edge_kind=edge_kind, edge_detail=detail,
-                                       metadata={"recipe": self.recipe.name, "recipe_path": self.recipe.path})
+                                       metadata={"recipe": self.recipe.name, "recipe_path": self.recipe.path,
+                                                 # the recipe's `checks:` apply to its final snapshot
+                                                 "checks": self.recipe.checks
+                                                 if segment.output == self.recipe.output else {}})
             try:
                 self._run_segment(segment, stages, parent, writer, kind)
                 info = writer.commit()
+                for stage in stages:
+                    stage.after_commit(info)
             except BaseException:
                 writer.abort()
                 raise
@@ -209,6 +214,8 @@ class Pipeline:
         source = group[0] if getattr(group[0], "is_source", False) else None
         batches = source.generate() if source is not None else iter_batches(files, self.recipe.batch_rows)
         stages = group[1:] if source is not None else group
+        if source is not None:
+            total = source.expected_rows()  # type: ignore[attr-defined]
         out_files: list[Path] = []
         names = "+".join(t.spec.name for t in tallies)
         with progress_bar(names, total) as advance:

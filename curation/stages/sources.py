@@ -32,6 +32,10 @@ class SourceStage(Stage):
     def generate(self) -> Iterator[pl.DataFrame]:
         raise NotImplementedError
 
+    def expected_rows(self) -> int | None:
+        """Rows the source will produce, when known up front (for the progress bar)."""
+        return None
+
 
 class SyntheticPoolParams(StageParams):
     n: int = Field(2000, gt=0, description="number of problems to draw")
@@ -43,6 +47,9 @@ class SyntheticPool(SourceStage):
     type = "synthetic_pool"
     Params = SyntheticPoolParams
     description = "PIL-drawn charts, geometry, counting scenes and tables with known answers"
+
+    def expected_rows(self) -> int | None:
+        return self.params.n  # type: ignore[attr-defined]
 
     def generate(self) -> Iterator[pl.DataFrame]:
         from curation.sources.synthetic import generate_problems, to_pool_record
