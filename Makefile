@@ -7,7 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
-ARGILLA_STAMP := .venv-argilla/.installed-$(shell cat scripts/setup_argilla_venv.sh 2>/dev/null | sha256sum | cut -c1-12)
+ARGILLA_STAMP := .venv-argilla/.installed-$(shell cat scripts/setup_argilla_venv.sh scripts/argilla-requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
+ARGILLA_PORT ?= 6900
 DEMO_STORE ?= demo-out/store
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
@@ -25,15 +26,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(ARGILLA_STAMP): scripts/setup_argilla_venv.sh
+$(ARGILLA_STAMP): scripts/setup_argilla_venv.sh scripts/argilla-requirements.txt
 	bash scripts/setup_argilla_venv.sh
+	rm -f .venv-argilla/.installed-*
 	touch $@
 
 # argilla-server 2.8.0 pins versions that clash with the toolkit: it gets its own venv.
 argilla-env: $(ARGILLA_STAMP)
 
 argilla: argilla-env
-	.venv-argilla/bin/python scripts/argilla_server.py --port 6900 --data-dir .argilla-home
+	.venv-argilla/bin/python scripts/argilla_server.py --port $(ARGILLA_PORT) --data-dir .argilla-home
 
 demo: install
 	bash scripts/demo.sh $(DEMO_STORE)

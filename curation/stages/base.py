@@ -23,6 +23,10 @@ KEEP, REASON, DETAIL = "_keep", "_reason", "_detail"
 RESERVED_COLUMNS = (KEEP, REASON, DETAIL)
 
 
+class StageFailed(RuntimeError):
+    """A stage stopped the run on purpose (e.g. a failed check); the message says why and what to do."""
+
+
 class StageParams(BaseModel):
     """Base of every stage's params: unknown fields are errors, every field documents itself."""
 
@@ -62,6 +66,9 @@ class Stage:
 
     def close(self) -> None:
         """Release resources (process pools, clients) after the last batch."""
+
+    def after_commit(self, info: Any) -> None:
+        """Called with the SnapshotInfo of the snapshot this stage's segment wrote (e.g. to record checks)."""
 
     def config(self) -> dict[str, Any]:
         """What identifies this stage's work in a snapshot's content id."""
