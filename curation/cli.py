@@ -18,8 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from curation.recipe import RecipeError, load_recipe
+from curation.stages.base import StageFailed
 from curation.store import SnapshotNotFound, Store
 from curation.store.diff import diff_snapshots
+from curation.store.funnel import funnel_rows
 
 app = typer.Typer(name="thinkset", help="Build, filter, check, review, version and publish visual-reasoning "
                   "SFT/GRPO datasets, and train on them.", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -30,7 +32,12 @@ app.add_typer(pool_app, name="pool")
 console = Console()
 err_console = Console(stderr=True)
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "curation.checks.cli",
+    "curation.publish.cli",
+    "curation.review.cli",
+    "training.cli",
+)
 
 StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
                                                   help="store folder (default ./thinkset-store)")]
@@ -78,7 +85,7 @@ def run(
     try:
         parsed = load_recipe(recipe)
         result = run_recipe(parsed, open_store(store), {"backend": backend, "base_url": base_url, "model": model})
-    except (RecipeError, SnapshotNotFound) as exc:
+    except (RecipeError, SnapshotNotFound, StageFailed) as exc:
         fail(str(exc))
         return
     st = open_store(store)
@@ -221,20 +228,6 @@ def lineage(ref: str, store: StoreOption = None, json_out: JsonOption = False) -
         console.print(("  " * edge["depth"]) + ("↑ " if edge["direction"] == "ancestor" else "↓ ") + arrow)
     if not edges:
         console.print("  (no edges: a root artifact)")
-
-
-def funnel_rows(st: Store, ref: str) -> list[dict[str, Any]]:
-    """The funnel of a snapshot and of every snapshot above it, from the root down."""
-    info = st.resolve(ref)
-    chain = [info.id] + [e["src_id"] for e in st.lineage(info.id) if e["direction"] == "ancestor"]
-    rows: list[dict[str, Any]] = []
-    from curation.store import sql_file
-    query = sql_file("funnel.sql")
-    for snapshot_id in reversed(list(dict.fromkeys(chain))):
-        snap = st.find(snapshot_id)
-        for row in st.catalog.query(query, [snapshot_id]):
-            rows.append({"snapshot": snap.ref if snap else snapshot_id, **row})
-    return rows
 
 
 def print_funnel(st: Store, ref: str) -> None:

@@ -1,0 +1,48 @@
+"""Backend settings and the factory that builds a backend by name (imports engines lazily)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from curation.generate.base import Backend
+    from curation.store import ImageStore
+
+# name -> "module:class"; engines (torch, vllm, openai) are imported only when their backend is used.
+BACKENDS = {
+    "openai": "curation.generate.openai:OpenAIBackend",
+    "vllm": "curation.generate.vllm:VLLMBackend",
+    "transformers": "curation.generate.transformers:TransformersBackend",
+    "synthetic": "curation.generate.synthetic:SyntheticBackend",
+}
+
+
+class BackendConfig(BaseModel):
+    """How to reach a model. Secrets are never here: the API key is read from ``api_key_env`` at call time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field(description="model id as the server knows it, or a local path (transformers, vllm)")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key")
+    concurrency: int = Field(64, gt=0, description="requests in flight at once (openai)")
+    request_timeout: float = Field(600.0, gt=0, description="seconds before one attempt is abandoned")
+    max_retries: int = Field(5, ge=0, description="retries after the first attempt on 429/5xx/timeouts/drops")
+    backoff_base: float = Field(0.5, ge=0, description="first backoff in seconds; doubles per retry, with jitter")
+    backoff_max: float = Field(30.0, ge=0, description="longest backoff (and longest Retry-After honoured)")
+    stream: bool = Field(False, description="use server-sent events (streaming) instead of one JSON answer")
+    batch_size: int = Field(8, gt=0, description="prompts per generate() call (transformers)")
+    engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options")
+    device: str | None = Field(None, description="torch device (transformers); None = cuda if available else cpu")
+
+
+def make_backend(name: str, config: BackendConfig, images: ImageStore) -> Backend:
+    """Build backend ``name``; raises ValueError naming the known backends."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; known backends: {', '.join(BACKENDS)}")
+    module_name, class_name = BACKENDS[name].split(":")
+    backend_class = getattr(importlib.import_module(module_name), class_name)
+    return backend_class(config, images)

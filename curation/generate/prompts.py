@@ -1,0 +1,73 @@
+"""Prompt templates: Jinja2 text kept in files, not code.
+
+A recipe's ``prompt_template`` is the name of a bundled template (``caption``,
+``reason_text``, ``reason_image`` in ``curation/generate/prompts/``), a path to a
+template file, or the template text itself. Templates see the row's
+``problem``, ``choices``, ``caption``, ``source`` and ``metadata`` (a dict) —
+never the gold answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from curation.stages.base import StageFailed
+
+PROMPTS_DIR = Path(__file__).parent / "prompts"
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+class TemplateError(StageFailed, ValueError):
+    """A template that cannot be found or rendered; names the template and what is wrong."""
+
+
+def template_source(spec: str) -> str:
+    """The text of template ``spec`` (bundled name, file path, or inline text)."""
+    bundled = PROMPTS_DIR / f"{spec}.j2"
+    if "\n" not in spec and "{" not in spec and bundled.is_file():
+        return bundled.read_text()
+    path = Path(spec)
+    if "\n" not in spec and path.suffix in (".j2", ".jinja", ".txt", ".md"):
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("*.j2")))
+            raise TemplateError(f"prompt_template {spec!r}: no such file (bundled templates: {known})")
+        return path.read_text()
+    return spec
+
+
+def template_digest(spec: str) -> str:
+    """Hash of the template text, so a changed template file changes the snapshot's content id."""
+    return hashlib.sha256(template_source(spec).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=32)
+def _compiled(source: str) -> jinja2.Template:
+    try:
+        return _ENV.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"prompt template line {exc.lineno}: {exc.message}") from None
+
+
+def row_variables(row: dict[str, Any]) -> dict[str, Any]:
+    metadata = row.get("metadata")
+    try:
+        metadata = json.loads(metadata) if isinstance(metadata, str) and metadata else (metadata or {})
+    except json.JSONDecodeError:
+        metadata = {}
+    return {"problem": row.get("problem") or "", "choices": list(row.get("choices") or []),
+            "caption": row.get("caption"), "source": row.get("source") or "", "metadata": metadata}
+
+
+def render(spec: str, row: dict[str, Any]) -> str:
+    """Render template ``spec`` for one row; raises TemplateError naming the row id on a missing variable."""
+    try:
+        return _compiled(template_source(spec)).render(**row_variables(row)).strip()
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"prompt template {spec[:40]!r} for row {row.get('id')}: {exc.message}; "
+                            "templates see problem, choices, caption, source, metadata") from None

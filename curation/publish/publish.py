@@ -1,0 +1,96 @@
+"""Publish a snapshot: gate on its checks, write the Hub folder and card, load it back, upload, record."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import datasets
+
+from curation.checks.results import latest_result
+from curation.publish.card import CardOptions, render_card
+from curation.publish.layout import Layout, write_layout
+from curation.publish.upload import PublishError, Upload, upload_layout
+from curation.publish.verify import verify_layout
+from curation.store import Snapshot, Store
+
+
+class PublishRefused(PublishError):
+    """The snapshot's checks failed or never ran, and --force was not given."""
+
+
+@dataclass
+class PublishResult:
+    ref: str
+    folder: Path
+    files: list[str]
+    rows: int
+    card: Path
+    forced: bool
+    upload: Upload | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def check_gate(store: Store, snapshot: Snapshot, force: bool) -> tuple[str | None, bool]:
+    """(check run id or None, forced): raise PublishRefused unless the latest check run passed or ``force``."""
+    check = latest_result(store, snapshot.info.id)
+    if check is not None and check.success:
+        return check.run_id, False
+    if check is None:
+        problem = f"{snapshot.info.ref} was never checked"
+    else:
+        problem = f"the checks of {snapshot.info.ref} failed ({', '.join(o.name for o in check.failed)})"
+    if not force:
+        raise PublishRefused(f"{problem}; run `thinkset check {snapshot.info.ref}` and fix what it reports, "
+                             "or pass --force (the card will say so)")
+    return (check.run_id if check else None), True
+
+
+def build_folder(store: Store, snapshot: Snapshot, folder: Path, options: CardOptions) -> tuple[Layout, Path]:
+    """Shards + card + figures in ``folder``, then loaded back with ``datasets`` (raises LayoutError)."""
+    datasets.disable_progress_bars()
+    layout = write_layout(snapshot, store, folder)
+    card = render_card(store, snapshot, layout, options)
+    verify_layout(layout, snapshot)
+    return layout, card
+
+
+def publish_snapshot(store: Store, ref: str, repo: str, *, private: bool = False, dry_run: bool = False,
+                     out: Path | None = None, force: bool = False, license: str = "other",
+                     endpoint: str | None = None) -> PublishResult:
+    """Publish ``ref`` to ``repo`` (or only write the folder with ``dry_run``); see the module docstring."""
+    snapshot = store.open(ref)
+    run_id, forced = check_gate(store, snapshot, force)
+    options = CardOptions(repo=repo, license=license, forced=forced)
+    if dry_run:
+        folder = Path(out) if out else store.root / "publish" / snapshot.info.name / f"v{snapshot.info.version}"
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="publish-", dir=store.root / "tmp"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        layout, card = build_folder(store, snapshot, folder, options)
+        result = PublishResult(ref=snapshot.info.ref, folder=folder, files=layout.relative_files(), rows=layout.rows,
+                               card=card, forced=forced)
+        if dry_run:
+            return result
+        result.upload = upload_layout(folder, snapshot.info, repo, private=private,
+                                      tag=f"v{snapshot.info.version}", endpoint=endpoint)
+        record_publication(store, snapshot, result, private, run_id)
+        return result
+    finally:
+        if not dry_run:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def record_publication(store: Store, snapshot: Snapshot, result: PublishResult, private: bool,
+                       run_id: str | None) -> None:
+    upload = result.upload
+    assert upload is not None
+    with store.catalog.connect() as con:
+        con.execute("INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            snapshot.info.id, snapshot.info.ref, upload.repo, upload.revision, upload.tag, upload.commit_url,
+            private, result.forced, run_id, json.dumps(result.files), datetime.now(UTC).replace(tzinfo=None)])

@@ -1,0 +1,55 @@
+"""to_grpo: turn a pool, rollouts or sft snapshot into a grpo snapshot (one row per problem).
+
+A GRPO row needs only what the rewards and the prompt need: problem, images,
+answer (and choices). Rows of sft/rollouts snapshots are collapsed to their
+problem (``problem_id``), so k samples of one problem give one prompt. The
+pass rate stays null here; the difficulty stage fills it when rollouts are
+scored. Problems without a reference answer cannot be rewarded and are dropped
+with reason ``no_answer``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import Field
+
+from curation.schema import GRPO_SCHEMA
+from curation.stages.base import Stage, StageParams, decide
+from curation.stages.registry import register_stage
+
+
+class ToGrpoParams(StageParams):
+    drop_empty_answers: bool = Field(True, description="drop problems whose answer is null or blank (no reward "
+                                                       "can be computed for them)")
+    keep_columns: list[str] = Field(default_factory=list, description="extra columns to carry over (e.g. metadata)")
+
+
+@register_stage
+class ToGrpo(Stage):
+    type = "to_grpo"
+    Params = ToGrpoParams
+    scope = "global"
+    output_kind = "grpo"
+    edge_kind = "filtered_from"
+    description = "one GRPO prompt per problem: id, source, problem, answer, choices, image_ids, pass_rate=null"
+
+    def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        p: ToGrpoParams = self.params  # type: ignore[assignment]
+        schema = frame.collect_schema()
+        problem_key = pl.col("problem_id") if "problem_id" in schema else pl.col("id")
+        columns = [
+            problem_key.alias("id"), pl.col("source"), pl.col("problem"), pl.col("answer"),
+            pl.col("choices"), pl.col("image_ids"),
+            (pl.col("pass_rate") if "pass_rate" in schema else pl.lit(None, dtype=GRPO_SCHEMA["pass_rate"]))
+            .cast(pl.Float64).alias("pass_rate"),
+            *[pl.col(c) for c in p.keep_columns if c in schema],
+        ]
+        missing = [c for c in p.keep_columns if c not in schema]
+        if missing:
+            raise ValueError(f"to_grpo: keep_columns {missing} are not columns of the input snapshot "
+                             f"(columns: {', '.join(schema)})")
+        rows = frame.select(columns).unique(subset=["id"], keep="first", maintain_order=True)
+        has_answer = pl.col("answer").is_not_null() & (pl.col("answer").str.strip_chars() != "")
+        keep = has_answer if p.drop_empty_answers else pl.lit(True)
+        return rows.with_columns(decide(keep, "no_answer", pl.format("problem {} has no reference answer",
+                                                                     pl.col("id"))))

@@ -1,0 +1,32 @@
+"""Prompt templates: bundled names, files, inline text; errors name the template and the row."""
+
+from __future__ import annotations
+
+import pytest
+
+from curation.generate.prompts import TemplateError, render, template_digest
+
+
+def test_bundled_reason_template_lists_choices_with_letters_and_never_the_answer():
+    row = {"id": "r1", "problem": "Which is largest?", "choices": ["3", "7"], "caption": "Two bars.",
+           "answer": "B", "metadata": "{}"}
+    text = render("reason_text", row)
+    assert "Image description:\nTwo bars." in text and "(A) 3\n(B) 7" in text
+    assert "Which is largest?" in text and "<answer>" in text
+    assert "Choices" not in render("reason_text", {**row, "choices": []})
+
+
+def test_file_and_inline_templates(tmp_path):
+    path = tmp_path / "mine.j2"
+    path.write_text("Q: {{ problem }} ({{ metadata.level }})")
+    row = {"id": "r1", "problem": "2+2?", "metadata": '{"level": "easy"}'}
+    assert render(str(path), row) == "Q: 2+2? (easy)"
+    assert render("Inline {{ problem }}", row) == "Inline 2+2?"
+    assert template_digest(str(path)) != template_digest("Inline {{ problem }}")
+
+
+def test_template_errors_say_what_is_wrong(tmp_path):
+    with pytest.raises(TemplateError, match="no such file .*bundled templates: caption"):
+        render(str(tmp_path / "missing.j2"), {})
+    with pytest.raises(TemplateError, match="for row r9: 'answer_hint' is undefined"):
+        render("{{ answer_hint }}", {"id": "r9"})
