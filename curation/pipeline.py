@@ -39,12 +39,13 @@ class Segment:
 
 @dataclass
 class RunResult:
-    snapshots: list[SnapshotInfo] = field(default_factory=list)
-    reused: list[SnapshotInfo] = field(default_factory=list)
+    snapshots: list[SnapshotInfo] = field(default_factory=list)  # written by this run
+    reused: list[SnapshotInfo] = field(default_factory=list)  # already up to date
+    in_order: list[SnapshotInfo] = field(default_factory=list)  # both, in recipe order
 
     @property
     def final(self) -> SnapshotInfo:
-        return (self.snapshots + self.reused)[-1] if not self.snapshots else self.snapshots[-1]
+        return self.in_order[-1]
 
 
 def segments_of(recipe: Recipe) -> list[Segment]:
@@ -144,6 +145,7 @@ class Pipeline:
             existing = self.store.find(content_id(segment.output, parents, config))
             if existing is not None:
                 result.reused.append(existing)
+                result.in_order.append(existing)
                 parent = existing
                 continue
             edge_kind = min((s.edge_kind for s in stages), key=lambda k: EDGE_PRIORITY.index(k)
@@ -169,6 +171,7 @@ class Pipeline:
                 for stage in stages:
                     stage.close()
             result.snapshots.append(info)
+            result.in_order.append(info)
             parent = info
         return result
 
