@@ -234,13 +234,18 @@ class Pipeline:
                     tally.rows_in += batch.height
                     batch = tally.split(stage.process_batch(batch), writer)
                     tally.seconds += time.perf_counter() - started
-                if last:
-                    writer.write(batch)
-                elif batch.height:
-                    path = scratch / f"{tallies[-1].index:02d}-{len(out_files):05d}.parquet"
-                    batch.write_parquet(path)
-                    out_files.append(path)
+                self._emit(batch, last, writer, scratch / f"{tallies[-1].index:02d}", out_files)
         return out_files
+
+    @staticmethod
+    def _emit(batch: pl.DataFrame, last: bool, writer: SnapshotWriter, prefix: Path, out_files: list[Path]) -> None:
+        """Rows leaving a group: into the snapshot when it is the last group, else into a scratch shard."""
+        if last:
+            writer.write(batch)
+        elif batch.height:
+            path = prefix.with_name(f"{prefix.name}-{len(out_files):05d}.parquet")
+            batch.write_parquet(path)
+            out_files.append(path)
 
     @staticmethod
     def _timed(batches: Iterator[pl.DataFrame], tally: StageTally) -> Iterator[pl.DataFrame]:
@@ -264,13 +269,7 @@ class Pipeline:
         stage.process(frame).sink_parquet(output)
         out_files: list[Path] = []
         for batch in iter_batches([output], self.recipe.batch_rows):
-            kept = tally.split(batch, writer)
-            if last:
-                writer.write(kept)
-            elif kept.height:
-                path = scratch / f"{tally.index:02d}-{len(out_files):05d}.parquet"
-                kept.write_parquet(path)
-                out_files.append(path)
+            self._emit(tally.split(batch, writer), last, writer, scratch / f"{tally.index:02d}", out_files)
         tally.seconds = time.perf_counter() - started
         return out_files
 
