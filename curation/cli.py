@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from curation.progress import WIDTH
 from curation.recipe import RecipeError, load_recipe
 from curation.stages.base import StageFailed
 from curation.store import SnapshotNotFound, Store
@@ -29,11 +30,12 @@ snapshots_app = typer.Typer(help="List, inspect and compare snapshots.", no_args
 pool_app = typer.Typer(help="Make pool snapshots: synthetic problems or your own data.", no_args_is_help=True)
 app.add_typer(snapshots_app, name="snapshots")
 app.add_typer(pool_app, name="pool")
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=WIDTH)
+err_console = Console(stderr=True, width=WIDTH)
 
 COMMAND_MODULES: tuple[str, ...] = (
     "curation.checks.cli",
+    "curation.filters.cli",
     "curation.publish.cli",
     "curation.review.cli",
     "training.cli",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +17,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-console = Console(stderr=True)
+# Logs and CI are not terminals: rich would wrap tables and bars at 80 columns there.
+WIDTH = None if sys.stdout.isatty() else 160
+console = Console(stderr=True, width=WIDTH)
 
 
 def _enabled() -> bool:
