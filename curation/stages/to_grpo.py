@@ -48,8 +48,11 @@ class ToGrpo(Stage):
         if missing:
             raise ValueError(f"to_grpo: keep_columns {missing} are not columns of the input snapshot "
                              f"(columns: {', '.join(schema)})")
-        rows = frame.select(columns).unique(subset=["id"], keep="first", maintain_order=True)
+        # One row per problem; the other rollouts of a problem are dropped with a reason, never silently.
+        first = pl.int_range(pl.len()).over("id") == 0
         has_answer = pl.col("answer").is_not_null() & (pl.col("answer").str.strip_chars() != "")
-        keep = has_answer if p.drop_empty_answers else pl.lit(True)
-        return rows.with_columns(decide(keep, "no_answer", pl.format("problem {} has no reference answer",
-                                                                     pl.col("id"))))
+        keep = first & (has_answer if p.drop_empty_answers else pl.lit(True))
+        reason = pl.when(~first).then(pl.lit("duplicate_problem")).otherwise(pl.lit("no_answer"))
+        detail = pl.when(~first).then(pl.format("problem {} already has a GRPO row", pl.col("id"))) \
+            .otherwise(pl.format("problem {} has no reference answer", pl.col("id")))
+        return frame.select(columns).with_columns(decide(keep, reason, detail))

@@ -39,6 +39,9 @@ def test_rollouts_collapse_to_one_prompt_per_problem_and_blank_answers_drop(stor
     frame = store.open(info.ref).read()
     assert frame["id"].to_list() == [first["problem_id"][0]]
     rejected = store.open(info.ref).rejections().collect()
-    assert rejected["reason"].to_list() == ["no_answer"] and rejected["row_id"].to_list() == ["p-blank"]
+    # every input row is accounted for: one kept, the other samples of a problem dropped with a reason
+    assert frame.height + rejected.height == 5
+    assert sorted(rejected["reason"].to_list()) == ["duplicate_problem"] * 3 + ["no_answer"]
+    assert rejected.filter(pl.col("reason") == "no_answer")["row_id"].to_list() == ["p-blank"]
     kept_all = run(store, "rollouts-t", "grpo-c", drop_empty_answers=False)
     assert kept_all.rows == 2
