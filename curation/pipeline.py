@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from curation.progress import progress_bar
 from curation.recipe import Recipe, RecipeError, StageSpec
 from curation.schema import SCHEMAS
-from curation.stages.base import DETAIL, KEEP, REASON, RESERVED_COLUMNS, Stage, StageContext
+from curation.stages.base import DETAIL, KEEP, REASON, RESERVED_COLUMNS, Stage, StageContext, StageFailed
 from curation.store import SnapshotInfo, SnapshotNotFound, SnapshotWriter, Store, content_id
 
 EDGE_PRIORITY = ("generated_by", "selected_with", "reviewed_in", "filtered_from")
@@ -101,6 +101,13 @@ class StageTally:
         kept = out.filter(keep).drop([c for c in RESERVED_COLUMNS if c in out.columns])
         self.rows_out += kept.height
         return kept
+
+    def check_accounted(self) -> None:
+        """Every row in is kept, rejected with a reason, or expanded into more rows; none vanishes."""
+        lost = self.rows_in - self.rows_out - sum(self.reasons.values())
+        if lost > 0:
+            raise StageFailed(f"stage {self.spec.name!r} ({self.spec.type}) lost {lost} of {self.rows_in} rows "
+                              "without a reason: a stage must mark dropped rows with _keep=False and a _reason")
 
 
 class Pipeline:
@@ -198,6 +205,7 @@ class Pipeline:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         for tally in tallies:
+            tally.check_accounted()
             writer.add_funnel(tally.index, tally.spec.name, tally.spec.type, tally.rows_in, tally.rows_out,
                               dict(tally.reasons), round(tally.seconds, 3))
 

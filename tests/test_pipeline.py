@@ -97,3 +97,25 @@ def test_empty_result_is_still_a_valid_snapshot(store, tmp_path):
     result = run_recipe(load_recipe(recipe_file(tmp_path, [{"type": "length"}])), store)
     snap = store.open(result.final.ref)
     assert snap.info.rows == 0 and snap.read().columns[:1] == ["id"]
+
+
+@register_stage
+class SilentlyDropsHalf(Stage):
+    """A badly written test stage: drops rows without marking them."""
+
+    type = "test_silent_drop"
+    Params = StageParams
+
+    def process_batch(self, batch: pl.DataFrame) -> pl.DataFrame:
+        return batch.head(batch.height // 2)
+
+
+def test_rows_lost_without_a_reason_fail_the_run(store, tmp_path):
+    import pytest
+
+    from curation.stages.base import StageFailed
+
+    make_rollouts(store, [5, 6, 7, 8])
+    with pytest.raises(StageFailed, match=r"'test_silent_drop' \(test_silent_drop\) lost 2 of 4 rows without a reason"):
+        run_recipe(load_recipe(recipe_file(tmp_path, [{"type": "test_silent_drop"}])), store)
+    assert [s.name for s in store.list()] == ["rollouts-t"]
