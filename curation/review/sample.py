@@ -18,11 +18,15 @@ def _allocate(sizes: dict[tuple, int], n: int) -> dict[tuple, int]:
     quotas = {key: n * size / total for key, size in sizes.items()}
     taken = {key: min(sizes[key], int(q)) for key, q in quotas.items()}
     # every stratum gets one row before any gets a second, as long as n allows
-    for key in sorted(sizes, key=lambda k: -quotas[k]):
-        if sum(taken.values()) >= n:
-            break
-        if taken[key] == 0:
-            taken[key] = 1
+    nonempty = [key for key in sizes if sizes[key] > 0]
+    if n >= len(nonempty):
+        for key in nonempty:
+            taken[key] = max(taken[key], 1)
+    else:
+        for key in sorted(nonempty, key=lambda k: -quotas[k]):
+            if sum(taken.values()) >= n:
+                break
+            taken[key] = max(taken[key], 1)
     by_remainder = sorted(sizes, key=lambda k: (-(quotas[k] - int(quotas[k])), str(k)))
     while sum(taken.values()) < n:
         grew = False
