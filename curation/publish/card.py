@@ -76,9 +76,16 @@ def lineage(store: Store, snapshot: Snapshot) -> list[dict[str, Any]]:
             manifest = json.loads((child.path / "manifest.json").read_text())
             stages = (manifest.get("config") or {}).get("stages", []) if isinstance(manifest.get("config"), dict) \
                 else []
-        rows.append({**edge, "src": f"{edge['src_name']}@v{edge['src_version']}",
+        edge_detail = json.loads(detail[0]["detail"] or "{}") if detail else {}
+        # generation stages record {stage: {model, backend, params}} in the generated_by edge
+        generators = [f"{stage}: {d['model']} ({d.get('backend', '?')})" for stage, d in edge_detail.items()
+                      if isinstance(d, dict) and d.get("model")]
+        if edge_detail.get("model"):  # an edge written by hand or by a single-model tool
+            backend = edge_detail.get("backend")
+            generators.insert(0, f"{edge_detail['model']}" + (f" ({backend})" if backend else ""))
+        rows.append({**edge, "src": f"{edge['src_name']}@v{edge['src_version']}", "generators": generators,
                      "dst": f"{edge['dst_name']}@v{edge['dst_version']}",
-                     "detail": json.loads(detail[0]["detail"] or "{}") if detail else {},
+                     "detail": edge_detail,
                      "stages": [{"type": s.get("type"), "params": {k: v for k, v in s.items() if k != "type"}}
                                 for s in stages]})
     return rows
