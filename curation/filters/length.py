@@ -41,11 +41,13 @@ class LengthFilter(Stage):
         if p.count == "think":
             # a response without a think block counts as a whole
             text = pl.coalesce(text.str.extract(THINK_PART, 1), text)
-        words = word_count(text)
+        # materialize the count once: every later expression reads the column, not the regex again
+        # the streaming engine splits the batch into morsels and counts on every core
+        batch = batch.lazy().with_columns(word_count(text).alias("word_count")).collect(engine="streaming")
+        words = pl.col("word_count")
         too_long = pl.lit(False) if p.max_words is None else words > p.max_words
         too_short = words < p.min_words
         reason = pl.when(too_long).then(pl.lit("too_long")).otherwise(pl.lit("too_short"))
-        detail = pl.format("{} words (bounds {}..{})", pl.col("word_count"), pl.lit(p.min_words),
+        detail = pl.format("{} words (bounds {}..{})", words, pl.lit(p.min_words),
                            pl.lit(p.max_words if p.max_words is not None else "inf"))
-        return batch.with_columns(words.alias("word_count")).with_columns(
-            decide(~(too_long | too_short), reason, detail))
+        return batch.with_columns(decide(~(too_long | too_short), reason, detail))

@@ -1,0 +1,111 @@
+"""dedup: one row per exact duplicate (normalized text + image hashes), optionally per near-duplicate
+cluster of problems (MinHash over word n-grams, LSH banding, Jaccard estimate >= threshold).
+
+The kept row of a cluster is the one with the smallest ``id``, so reruns keep the same rows.
+Scores: ``dedup_key`` (hash of the exact key) and ``duplicate_of`` (the kept id; null when kept).
+On rollouts, add ``response`` to ``columns``, or every sample of a problem after the first is a
+duplicate.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from pydantic import Field
+
+from curation.stages.base import Stage, StageParams, decide
+from curation.stages.registry import register_stage
+from curation.verify.normalize import portable
+
+
+class DedupParams(StageParams):
+    columns: list[str] = Field(default_factory=lambda: ["problem", "image_ids"],
+                               description="columns forming the exact key (text is case- and space-normalized)")
+    near_threshold: float | None = Field(None, gt=0, le=1,
+                                         description="also drop near-duplicate problems at this Jaccard similarity")
+    near_column: str = Field("problem", description="text column compared for near duplicates")
+    ngram: int = Field(3, ge=1, description="words per shingle for near duplicates")
+    permutations: int = Field(64, ge=8, le=256, description="MinHash permutations (bands x rows)")
+    bands: int = Field(16, ge=1, description="LSH bands; permutations must divide evenly")
+
+
+def _normalized(column: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.List):
+        return pl.col(column).list.eval(pl.element().cast(pl.Utf8)).list.sort().list.join(",")
+    return pl.col(column).cast(pl.Utf8).str.to_lowercase().str.replace_all(portable(r"\s+"), " ").str.strip_chars()
+
+
+def near_duplicate_of(frame: pl.DataFrame, p: DedupParams) -> pl.DataFrame:
+    """Columns ``id``, ``near_of`` (smallest id of its near-duplicate cluster) for clustered rows."""
+    rows = p.permutations // p.bands
+    words = frame.select("id", pl.col(p.near_column).str.to_lowercase().str.extract_all(r"\w+").alias("w"))
+    words = words.explode("w").drop_nulls("w").with_columns(pl.int_range(pl.len()).over("id").alias("pos"))
+    # word n-grams; a text shorter than n words is one shingle of its words
+    grams = words.with_columns(
+        pl.concat_str([pl.col("w").shift(-k).over("id") for k in range(p.ngram)], separator=" ").alias("g"),
+        pl.col("w").str.join(" ").over("id").alias("all_words"),
+        pl.len().over("id").alias("n_words"),
+    ).with_columns(pl.when(pl.col("n_words") < p.ngram).then(pl.col("all_words")).otherwise(pl.col("g")).alias("g"))
+    grams = grams.drop_nulls("g").select("id", pl.col("g").hash(seed=17).alias("h")).unique()
+    seeds = pl.DataFrame({"perm": list(range(p.permutations))}).with_columns(
+        pl.col("perm").hash(seed=1).alias("a"))
+    # one hash function per permutation: hash(h xor a_perm); the signature is its minimum
+    signature = grams.join(seeds, how="cross").select(
+        "id", "perm", (pl.col("h") ^ pl.col("a")).hash(seed=3).alias("m")).group_by("id", "perm").agg(pl.col("m").min())
+    bands = signature.with_columns((pl.col("perm") // rows).alias("band")).group_by("id", "band").agg(
+        pl.col("m").sort_by("perm").alias("ms"))
+    bands = bands.with_columns(pl.col("ms").list.eval(pl.element().cast(pl.Utf8)).list.join("-").hash().alias("key"))
+    pairs = bands.join(bands, on=["band", "key"]).filter(pl.col("id") < pl.col("id_right")).select(
+        "id", "id_right").unique()
+    if pairs.height == 0:
+        return pl.DataFrame(schema={"id": pl.Utf8, "near_of": pl.Utf8})
+    sig = signature.select("id", "perm", "m")
+    similar = pairs.join(sig, on="id").join(sig, left_on=["id_right", "perm"], right_on=["id", "perm"]).group_by(
+        "id", "id_right").agg((pl.col("m") == pl.col("m_right")).mean().alias("jaccard")).filter(
+        pl.col("jaccard") >= p.near_threshold)
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in sorted(similar.select("id", "id_right").iter_rows()):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return pl.DataFrame({"id": list(parent), "near_of": [find(x) for x in parent]},
+                        schema={"id": pl.Utf8, "near_of": pl.Utf8})
+
+
+@register_stage
+class DedupFilter(Stage):
+    type = "dedup"
+    Params = DedupParams
+    scope = "global"
+    description = "drop exact and (optionally) near-duplicate rows, keeping the smallest id per cluster"
+
+    def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        p: DedupParams = self.params  # type: ignore[assignment]
+        schema = frame.collect_schema()
+        missing = [c for c in p.columns if c not in schema]
+        if missing:
+            raise ValueError(f"dedup: columns {missing} are not in the data (columns: {', '.join(schema)})")
+        key = pl.concat_str([_normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
+        frame = frame.with_columns(key.alias("dedup_key"))
+        # the kept id per key from (key, id) alone, joined back: a window over whole rows would hold
+        # every response in memory at once
+        firsts = frame.select("dedup_key", "id").group_by("dedup_key").agg(pl.col("id").min().alias("_first"))
+        frame = frame.join(firsts, on="dedup_key", how="left", maintain_order="left")
+        duplicate_of = pl.when(pl.col("id") != pl.col("_first")).then(pl.col("_first"))
+        if p.near_threshold is not None:
+            if p.permutations % p.bands:
+                raise ValueError(f"dedup: permutations ({p.permutations}) must be a multiple of bands ({p.bands})")
+            survivors = frame.filter(pl.col("id") == pl.col("_first")).select("id", p.near_column).collect()
+            near = near_duplicate_of(survivors, p).lazy()
+            frame = frame.join(near, on="id", how="left", maintain_order="left")
+            duplicate_of = pl.coalesce(duplicate_of, pl.col("near_of"))
+        frame = frame.with_columns(duplicate_of.alias("duplicate_of"))
+        kind = pl.when(pl.col("id") != pl.col("_first")).then(pl.lit("exact")).otherwise(pl.lit("near"))
+        detail = pl.format("{} duplicate of {}", kind, pl.col("duplicate_of"))
+        drop = [c for c in ("_first", "near_of") if c in frame.collect_schema()]
+        return frame.with_columns(decide(pl.col("duplicate_of").is_null(), "duplicate", detail)).drop(drop)

@@ -1,0 +1,122 @@
+"""reflection: cut a trace at its first reflection after the reasoning reached the answer (the paper).
+
+A reflection marker ("Wait,", "But wait,", "But the question" by default) counts when it starts
+a word and is not quoted (a problem text quoted in the trace may say "Wait, ..."). The reasoning
+has "reached the answer" at the first mention of the final answer; the first marker after that
+point is the cut. The kept text is ``<think>`` + reasoning up to the cut + ``</think>`` + the
+original summary and ``<answer>``, so the answer is re-attached. When the answer is never
+mentioned before the cut, the kept reasoning would not reach the kept answer: in ``truncate`` mode
+the row is dropped as ``reflection_inconsistent``. ``drop`` mode drops every trace with a marker.
+
+Scores: ``reflection_count`` (markers in the reasoning) and ``reflection_offset`` (character offset
+of the cut in the original response; null when nothing was cut).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import polars as pl
+from pydantic import Field
+
+from curation.stages.base import Stage, StageParams, decide
+from curation.stages.registry import register_stage
+from curation.verify.extract import extract_answer
+
+DEFAULT_MARKERS = ["Wait,", "But wait,", "But the question", "Wait a moment", "Hold on,"]
+QUOTES = "\"'\u201c\u2018`"
+
+
+class ReflectionParams(StageParams):
+    markers: list[str] = Field(default_factory=lambda: list(DEFAULT_MARKERS), min_length=1,
+                               description="phrases that start a reflection (the paper: Wait, / But wait, / But the question)")
+    mode: Literal["truncate", "drop"] = Field("truncate", description="truncate at the reflection (paper) or drop the trace")
+    case_sensitive: bool = Field(False, description="match markers with their exact case")
+    column: str = Field("response", description="text column holding the trace")
+
+
+def _marker_regex(markers: list[str], case_sensitive: bool) -> str:
+    words = "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
+    return ("" if case_sensitive else "(?i)") + f"(?:{words})"
+
+
+class Cutter:
+    """Per-row work for the traces that contain a marker (found first with one vectorized scan)."""
+
+    def __init__(self, markers: list[str], case_sensitive: bool) -> None:
+        flags = 0 if case_sensitive else re.IGNORECASE
+        words = "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
+        # starts a word: not preceded by a letter/digit (so "Await," is not "wait,")
+        self.marker = re.compile(rf"(?<![\w])(?:{words})", flags)
+
+    def markers_in(self, region: str) -> list[int]:
+        found = []
+        for match in self.marker.finditer(region):
+            before = region[:match.start()].rstrip(" ")
+            if before and before[-1] in QUOTES:
+                continue  # quoted, e.g. the problem text repeated in the trace
+            found.append(match.start())
+        return found
+
+    def cut(self, text: str) -> tuple[str, int, int | None, bool]:
+        """(new text, marker count, offset of the cut or None, consistent)."""
+        think_open = text.find("<think>")
+        start = think_open + len("<think>") if think_open >= 0 else 0
+        end = text.find("</think>", start)
+        if end < 0:
+            last_answer = text.rfind("<answer>")
+            end = last_answer if last_answer >= start else len(text)
+        region = text[start:end]
+        offsets = self.markers_in(region)
+        if not offsets:
+            return text, 0, None, True
+        answer, _ = extract_answer(text)
+        reached = region.find(answer) + len(answer) if answer else -1
+        if answer and reached >= len(answer):
+            later = [o for o in offsets if o >= reached]
+            if not later:
+                return text, len(offsets), None, True  # reflections only before the answer was reached
+            cut_at, consistent = later[0], True
+        else:
+            cut_at, consistent = offsets[0], False
+        kept = region[:cut_at].rstrip()
+        suffix = text[end:]
+        if end == len(text) and answer:
+            suffix = f"\n<answer>{answer}</answer>"
+        return text[:start] + kept + ("\n" if suffix.startswith("</think>") else "") + suffix, \
+            len(offsets), start + cut_at, consistent
+
+
+@register_stage
+class ReflectionFilter(Stage):
+    type = "reflection"
+    Params = ReflectionParams
+    description = "cut traces at the first reflection after the answer is reached and re-attach the answer"
+
+    def process_batch(self, batch: pl.DataFrame) -> pl.DataFrame:
+        p: ReflectionParams = self.params  # type: ignore[assignment]
+        cutter = Cutter(p.markers, p.case_sensitive)
+        frame = batch.with_row_index("_reflection_row")
+        has_marker = pl.col(p.column).str.contains(_marker_regex(p.markers, p.case_sensitive)).fill_null(False)
+        marked = frame.lazy().filter(has_marker).select("_reflection_row", p.column).collect(engine="streaming")
+        results = [cutter.cut(text) for text in marked[p.column].to_list()]
+        cut = pl.DataFrame({
+            "_reflection_row": marked["_reflection_row"],
+            "_cut_text": [r[0] for r in results],
+            "reflection_count": pl.Series([r[1] for r in results], dtype=pl.Int32),
+            "reflection_offset": pl.Series([r[2] for r in results], dtype=pl.Int32),
+            "_consistent": pl.Series([r[3] for r in results], dtype=pl.Boolean),
+        }, schema_overrides={"_cut_text": pl.Utf8})
+        frame = frame.join(cut, on="_reflection_row", how="left", maintain_order="left").with_columns(
+            pl.col("reflection_count").fill_null(0), pl.col("_consistent").fill_null(True))
+        if p.mode == "drop":
+            keep = pl.col("reflection_count") == 0
+            reason, detail = "reflection", pl.format("{} reflection marker(s)", pl.col("reflection_count"))
+        else:
+            frame = frame.with_columns(pl.coalesce("_cut_text", p.column).alias(p.column))
+            keep = pl.col("_consistent")
+            reason = "reflection_inconsistent"
+            detail = pl.format("cut at char {}: the kept reasoning never states the final answer",
+                               pl.col("reflection_offset"))
+        return frame.with_columns(decide(keep, reason, detail)).drop("_reflection_row", "_cut_text", "_consistent")
