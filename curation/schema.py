@@ -14,15 +14,17 @@ from typing import Any
 
 import polars as pl
 
-POOL_SCHEMA: dict[str, pl.DataType] = {
+# What every kind shares: a problem, its gold answer and options, and its images by sha256.
+PROBLEM_COLUMNS: dict[str, pl.DataType] = {
     "id": pl.Utf8(),
     "source": pl.Utf8(),
     "problem": pl.Utf8(),
     "answer": pl.Utf8(),
     "choices": pl.List(pl.Utf8()),
     "image_ids": pl.List(pl.Utf8()),
-    "metadata": pl.Utf8(),
 }
+
+POOL_SCHEMA: dict[str, pl.DataType] = {**PROBLEM_COLUMNS, "metadata": pl.Utf8()}
 
 ROLLOUTS_SCHEMA: dict[str, pl.DataType] = {
     **POOL_SCHEMA,
@@ -35,23 +37,11 @@ ROLLOUTS_SCHEMA: dict[str, pl.DataType] = {
 SFT_SCHEMA: dict[str, pl.DataType] = {
     "id": pl.Utf8(),
     "problem_id": pl.Utf8(),
-    "source": pl.Utf8(),
-    "problem": pl.Utf8(),
-    "answer": pl.Utf8(),
-    "choices": pl.List(pl.Utf8()),
-    "image_ids": pl.List(pl.Utf8()),
+    **{k: v for k, v in PROBLEM_COLUMNS.items() if k != "id"},
     "response": pl.Utf8(),
 }
 
-GRPO_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.Utf8(),
-    "source": pl.Utf8(),
-    "problem": pl.Utf8(),
-    "answer": pl.Utf8(),
-    "choices": pl.List(pl.Utf8()),
-    "image_ids": pl.List(pl.Utf8()),
-    "pass_rate": pl.Float64(),
-}
+GRPO_SCHEMA: dict[str, pl.DataType] = {**PROBLEM_COLUMNS, "pass_rate": pl.Float64()}
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "pool": POOL_SCHEMA,

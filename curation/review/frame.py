@@ -13,17 +13,13 @@ import json
 
 import polars as pl
 
+from curation.schema import PROBLEM_COLUMNS
 from curation.store.snapshot import Snapshot
 
 KEPT = "kept"
 EXTRACTED_COLUMNS = ("extracted_answer", "extracted")
 REVIEW_COLUMNS: dict[str, pl.DataType] = {
-    "id": pl.Utf8(),
-    "source": pl.Utf8(),
-    "problem": pl.Utf8(),
-    "answer": pl.Utf8(),
-    "choices": pl.List(pl.Utf8()),
-    "image_ids": pl.List(pl.Utf8()),
+    **PROBLEM_COLUMNS,
     "response": pl.Utf8(),
     "word_count": pl.Int64(),
     "verdict": pl.Utf8(),
