@@ -91,21 +91,24 @@ class DedupFilter(Stage):
         if missing:
             raise ValueError(f"dedup: columns {missing} are not in the data (columns: {', '.join(schema)})")
         key = pl.concat_str([_normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
-        frame = frame.with_columns(key.alias("dedup_key"))
-        # the kept id per key from (key, id) alone, joined back: a window over whole rows would hold
-        # every response in memory at once
-        firsts = frame.select("dedup_key", "id").group_by("dedup_key").agg(pl.col("id").min().alias("_first"))
+        frame = frame.with_columns(key.alias("dedup_key")).with_row_index("_row")
+        # the kept row per key from (key, id, position) alone, joined back: a window over whole rows would
+        # hold every response in memory at once. Identical rows share their content id, so ties on id are
+        # broken by position: the first occurrence stays.
+        firsts = frame.select("dedup_key", "id", "_row").sort("id", "_row").group_by("dedup_key").agg(
+            pl.col("id").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
         frame = frame.join(firsts, on="dedup_key", how="left", maintain_order="left")
-        duplicate_of = pl.when(pl.col("id") != pl.col("_first")).then(pl.col("_first"))
+        exact = pl.col("_row") != pl.col("_first_row")
+        duplicate_of = pl.when(exact).then(pl.col("_first"))
         if p.near_threshold is not None:
             if p.permutations % p.bands:
                 raise ValueError(f"dedup: permutations ({p.permutations}) must be a multiple of bands ({p.bands})")
-            survivors = frame.filter(pl.col("id") == pl.col("_first")).select("id", p.near_column).collect()
+            survivors = frame.filter(~exact).select("id", p.near_column).unique("id").collect()
             near = near_duplicate_of(survivors, p).lazy()
             frame = frame.join(near, on="id", how="left", maintain_order="left")
             duplicate_of = pl.coalesce(duplicate_of, pl.col("near_of"))
         frame = frame.with_columns(duplicate_of.alias("duplicate_of"))
-        kind = pl.when(pl.col("id") != pl.col("_first")).then(pl.lit("exact")).otherwise(pl.lit("near"))
+        kind = pl.when(exact).then(pl.lit("exact")).otherwise(pl.lit("near"))
         detail = pl.format("{} duplicate of {}", kind, pl.col("duplicate_of"))
-        drop = [c for c in ("_first", "near_of") if c in frame.collect_schema()]
+        drop = [c for c in ("_row", "_first", "_first_row", "near_of") if c in frame.collect_schema()]
         return frame.with_columns(decide(pl.col("duplicate_of").is_null(), "duplicate", detail)).drop(drop)

@@ -21,6 +21,16 @@ def test_exact_duplicates_keep_the_smallest_id(store):
     assert (rejected["duplicate_of"] == twos["id"].min()).all() and (rejected["_reason"] == "duplicate").all()
 
 
+def test_identical_rows_sharing_their_content_id_keep_one(store):
+    # a source that lists the same problem and picture twice: both rows get the same content id
+    frame = pool_frame(store, 3)
+    frame = pl.concat([frame, frame.head(1), frame.head(1)])
+    kept, rejected = run_stage("dedup", frame, store)
+    assert kept.height == 3 and kept["id"].n_unique() == 3
+    assert rejected.height == 2 and (rejected["duplicate_of"] == frame["id"][0]).all()
+    assert rejected["_detail"].str.starts_with("exact duplicate of").all()
+
+
 def test_same_text_different_image_is_not_a_duplicate(store):
     frame = pool_frame(store, 2).with_columns(problem=pl.lit("How many bars are shown?"))
     kept, _ = run_stage("dedup", frame, store)
