@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 from typing import Any
 
 from curation.store import Store
-from training.artifacts import TrainResult, finish_run
-from training.data import DEFAULT_INSTRUCTION, trainer_dataset
-from training.loading import load_for_training, load_processor
-from training.presets import GRPOPreset, PresetError, load_preset
+from training.artifacts import TrainResult
+from training.presets import GRPOPreset, PresetError
 from training.rewards import reward_functions
-
-log = logging.getLogger(__name__)
+from training.run import prepare_run, train_and_finish
 
 
 def check_vllm(preset: GRPOPreset) -> None:
@@ -31,6 +26,14 @@ def check_vllm(preset: GRPOPreset) -> None:
                           + ". Drop --set use_vllm=true to generate with transformers.")
 
 
+def validate_grpo(preset: GRPOPreset) -> None:
+    check_vllm(preset)
+    if preset.reward_weights is not None and len(preset.reward_weights) != len(preset.rewards):
+        raise PresetError(f"reward_weights has {len(preset.reward_weights)} values for {len(preset.rewards)} "
+                          f"rewards ({', '.join(preset.rewards)}); give one weight per reward")
+    reward_functions(preset.rewards)  # unknown reward names fail here, before data or model load
+
+
 def train_grpo(snapshot_ref: str, *, base: str, output_dir: str | Path,
                preset: str | GRPOPreset = "openvlthinker-grpo", overrides: list[str] | None = None,
                config_file: str | Path | None = None, store: Store | None = None,
@@ -42,29 +45,11 @@ def train_grpo(snapshot_ref: str, *, base: str, output_dir: str | Path,
     """
     from trl import GRPOConfig, GRPOTrainer
 
-    store = store or Store()
-    preset_name = preset if isinstance(preset, str) else "custom"
-    options = load_preset("grpo", preset, config_file=config_file, overrides=overrides) \
-        if isinstance(preset, str) else preset
-    assert isinstance(options, GRPOPreset)
-    check_vllm(options)
-    if options.reward_weights is not None and len(options.reward_weights) != len(options.rewards):
-        raise PresetError(f"reward_weights has {len(options.reward_weights)} values for {len(options.rewards)} "
-                          f"rewards ({', '.join(options.rewards)}); give one weight per reward")
-    rewards = reward_functions(options.rewards)
-    snapshot = store.open(snapshot_ref)
-    output = Path(output_dir)
-    dataset = trainer_dataset(snapshot, store, "grpo", instruction=options.instruction or DEFAULT_INSTRUCTION,
-                              min_pixels=options.min_pixels, max_pixels=options.max_pixels, limit=options.limit)
-    processor = load_processor(base, max_pixels=options.max_pixels, min_pixels=options.min_pixels)
-    model, peft_config = load_for_training(base, bf16=options.bf16, lora=options.lora)
-    config = GRPOConfig(output_dir=str(output), **options.trl_args())
-    trainer = GRPOTrainer(model=model, reward_funcs=rewards, args=config, train_dataset=dataset,
-                          processing_class=processor, peft_config=peft_config, callbacks=callbacks)
-    started = time.perf_counter()
-    train_output = trainer.train()
-    metrics = {**train_output.metrics, "wall_seconds": round(time.perf_counter() - started, 3)}
-    log.info("GRPO done: %s steps", train_output.global_step)
-    return finish_run(mode="grpo", trainer=trainer, processor=processor, output_dir=output, store=store,
-                      snapshot=snapshot, base=str(base), preset_name=preset_name, preset=options,
-                      rows_used=len(dataset), train_metrics=metrics, model_name=model_name)
+    run = prepare_run("grpo", snapshot_ref, base=base, output_dir=output_dir, preset=preset,
+                      preset_type=GRPOPreset, overrides=overrides, config_file=config_file, store=store,
+                      validate=validate_grpo)
+    config = GRPOConfig(output_dir=str(run.output), **run.options.trl_args())
+    trainer = GRPOTrainer(model=run.model, reward_funcs=reward_functions(run.options.rewards), args=config,
+                          train_dataset=run.dataset, processing_class=run.processor,
+                          peft_config=run.peft_config, callbacks=callbacks)
+    return train_and_finish("grpo", trainer, run, base=base, model_name=model_name)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
-from typing import Any
 
 from curation.store import Store
-from training.artifacts import TrainResult, finish_run, trained_model_of
-from training.data import DEFAULT_INSTRUCTION, trainer_dataset
-from training.loading import load_for_training, load_processor
-from training.presets import PresetError, SFTPreset, load_preset
-
-log = logging.getLogger(__name__)
+from training.artifacts import TrainResult, trained_model_of
+from training.presets import PresetError, SFTPreset
+from training.run import prepare_run, train_and_finish
 
 
 def check_base(base: str, preset: SFTPreset) -> None:
@@ -34,27 +28,10 @@ def train_sft(snapshot_ref: str, *, base: str, output_dir: str | Path, preset: s
     """
     from trl import SFTConfig, SFTTrainer
 
-    store = store or Store()
-    preset_name = preset if isinstance(preset, str) else "custom"
-    options = load_preset("sft", preset, config_file=config_file, overrides=overrides) \
-        if isinstance(preset, str) else preset
-    assert isinstance(options, SFTPreset)
-    check_base(base, options)
-    snapshot = store.open(snapshot_ref)
-    output = Path(output_dir)
-    dataset = trainer_dataset(snapshot, store, "sft", instruction=options.instruction or DEFAULT_INSTRUCTION,
-                              min_pixels=options.min_pixels, max_pixels=options.max_pixels, limit=options.limit)
-    processor = load_processor(base, max_pixels=options.max_pixels, min_pixels=options.min_pixels)
-    model, peft_config = load_for_training(base, bf16=options.bf16, lora=options.lora)
-    trl_args: dict[str, Any] = options.trl_args()
-    config = SFTConfig(output_dir=str(output),
-                       **trl_args)
-    trainer = SFTTrainer(model=model, args=config, train_dataset=dataset, processing_class=processor,
-                         peft_config=peft_config)
-    started = time.perf_counter()
-    train_output = trainer.train()
-    metrics = {**train_output.metrics, "wall_seconds": round(time.perf_counter() - started, 3)}
-    log.info("SFT done: %s steps, loss %.4f", train_output.global_step, train_output.training_loss)
-    return finish_run(mode="sft", trainer=trainer, processor=processor, output_dir=output, store=store,
-                      snapshot=snapshot, base=str(base), preset_name=preset_name, preset=options,
-                      rows_used=len(dataset), train_metrics=metrics, model_name=model_name)
+    run = prepare_run("sft", snapshot_ref, base=base, output_dir=output_dir, preset=preset, preset_type=SFTPreset,
+                      overrides=overrides, config_file=config_file, store=store,
+                      validate=lambda options: check_base(base, options))
+    config = SFTConfig(output_dir=str(run.output), **run.options.trl_args())
+    trainer = SFTTrainer(model=run.model, args=config, train_dataset=run.dataset, processing_class=run.processor,
+                         peft_config=run.peft_config)
+    return train_and_finish("sft", trainer, run, base=base, model_name=model_name)
