@@ -40,8 +40,10 @@ argilla: argilla-env
 demo: install
 	bash scripts/demo.sh $(DEMO_STORE)
 
+# pytest exits 5 when it collected no test: that is a failure here, not a pass.
 test: install argilla-env
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 lint: install
 	$(BIN)/ruff check curation training tests benchmarks
