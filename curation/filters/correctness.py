@@ -18,6 +18,7 @@ from curation.verify.batch import BatchGrader
 from curation.verify.mathverify import PER_CALL_SECONDS
 
 REASONS = {"wrong": "wrong_answer", "unparseable": "unparseable_answer"}
+WARM_POOL_ROWS = 5_000  # smaller inputs rarely need the math-verify pool
 
 
 class CorrectnessParams(StageParams):
@@ -46,6 +47,12 @@ class CorrectnessFilter(Stage):
             p: CorrectnessParams = self.params  # type: ignore[assignment]
             self._grader = BatchGrader(p.workers, p.timeout_s)
         return self._grader
+
+    def prepare(self, expected_rows: int | None) -> None:
+        """Called by the pipeline before the first batch. A large input will need math-verify: start
+        its workers now, so they load it (in their own processes) while the earlier stages run."""
+        if expected_rows is None or expected_rows >= WARM_POOL_ROWS:
+            self.grader.pool.warm()
 
     def process_batch(self, batch: pl.DataFrame) -> pl.DataFrame:
         p: CorrectnessParams = self.params  # type: ignore[assignment]

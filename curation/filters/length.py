@@ -11,6 +11,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
+from curation.filters.words import regex_word_count, word_counts
 from curation.stages.base import Stage, StageParams, decide
 from curation.stages.registry import register_stage
 
@@ -26,7 +27,8 @@ class LengthParams(StageParams):
 
 
 def word_count(text: pl.Expr) -> pl.Expr:
-    return text.str.count_matches(r"\S+").fill_null(0).cast(pl.Int32)
+    """Words per row as a Polars expression (for lazy queries); the stage uses ``words.word_counts``."""
+    return regex_word_count(text)
 
 
 @register_stage
@@ -41,9 +43,9 @@ class LengthFilter(Stage):
         if p.count == "think":
             # a response without a think block counts as a whole
             text = pl.coalesce(text.str.extract(THINK_PART, 1), text)
-        # materialize the count once: every later expression reads the column, not the regex again
-        # the streaming engine splits the batch into morsels and counts on every core
-        batch = batch.lazy().with_columns(word_count(text).alias("word_count")).collect(engine="streaming")
+        # materialize the count once: every later expression reads the column, not the text again
+        counted = batch[p.column] if p.count == "response" else batch.select(text.alias(p.column)).to_series()
+        batch = batch.with_columns(word_counts(counted).alias("word_count"))
         words = pl.col("word_count")
         too_long = pl.lit(False) if p.max_words is None else words > p.max_words
         too_short = words < p.min_words

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from curation.stages.base import Stage, StageParams, decide
 from curation.stages.registry import register_stage
-from curation.verify.extract import extract_answer
+from curation.verify.extract import extract_answer, extract_series
 
 DEFAULT_MARKERS = ["Wait,", "But wait,", "But the question", "Wait a moment", "Hold on,"]
 QUOTES = "\"'\u201c\u2018`"
@@ -46,21 +46,56 @@ class Cutter:
 
     def __init__(self, markers: list[str], case_sensitive: bool) -> None:
         flags = 0 if case_sensitive else re.IGNORECASE
-        words = "|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True))
+        ordered = sorted(markers, key=len, reverse=True)
+        words = "|".join(re.escape(m) for m in ordered)
         # starts a word: not preceded by a letter/digit (so "Await," is not "wait,")
         self.marker = re.compile(rf"(?<![\w])(?:{words})", flags)
+        self.case_sensitive = case_sensitive
+        # ASCII markers on ASCII text: literal finds replace the case-insensitive regex scan (10x
+        # faster); on ASCII, lower() keeps offsets and IGNORECASE folds nothing beyond a-z/A-Z
+        ascii_markers = all(m and m.isascii() for m in ordered)
+        self.literals = [m if case_sensitive else m.lower() for m in ordered] if ascii_markers else None
+
+    @staticmethod
+    def _quoted(region: str, start: int) -> bool:
+        """The marker at ``start`` follows a quote (spaces between allowed): the problem text repeated."""
+        before = start - 1
+        while before >= 0 and region[before] == " ":
+            before -= 1
+        return before >= 0 and region[before] in QUOTES
 
     def markers_in(self, region: str) -> list[int]:
-        found = []
-        for match in self.marker.finditer(region):
-            before = region[:match.start()].rstrip(" ")
-            if before and before[-1] in QUOTES:
-                continue  # quoted, e.g. the problem text repeated in the trace
-            found.append(match.start())
+        """Offsets of the unquoted markers in ``region`` (the regex's non-overlapping matches)."""
+        if self.literals is not None and region.isascii():
+            return self._ascii_markers_in(region)
+        return [m.start() for m in self.marker.finditer(region) if not self._quoted(region, m.start())]
+
+    def _ascii_markers_in(self, region: str) -> list[int]:
+        """``markers_in`` without the regex: the same leftmost-first, non-overlapping matches."""
+        text = region if self.case_sensitive else region.lower()
+        starts: set[int] = set()
+        for literal in self.literals or ():
+            at = text.find(literal)
+            while at >= 0:
+                starts.add(at)
+                at = text.find(literal, at + 1)
+        found: list[int] = []
+        free_from = 0  # a match consumes its text: the next one starts after it
+        for start in sorted(starts):
+            if start < free_from or (start > 0 and (region[start - 1].isalnum() or region[start - 1] == "_")):
+                continue
+            length = next(len(lit) for lit in self.literals or () if text.startswith(lit, start))
+            free_from = start + length
+            if not self._quoted(region, start):
+                found.append(start)
         return found
 
-    def cut(self, text: str) -> tuple[str, int, int | None, bool]:
-        """(new text, marker count, offset of the cut or None, consistent)."""
+    def cut(self, text: str, answer: str | None | bool = False) -> tuple[str, int, int | None, bool]:
+        """(new text, marker count, offset of the cut or None, consistent).
+
+        ``answer``: the final answer of ``text`` when the caller extracted it already (``extract_series``
+        on a batch); by default it is extracted here.
+        """
         think_open = text.find("<think>")
         start = think_open + len("<think>") if think_open >= 0 else 0
         end = text.find("</think>", start)
@@ -71,7 +106,8 @@ class Cutter:
         offsets = self.markers_in(region)
         if not offsets:
             return text, 0, None, True
-        answer, _ = extract_answer(text)
+        if answer is False:
+            answer, _ = extract_answer(text)
         reached = region.find(answer) + len(answer) if answer else -1
         if answer and reached >= len(answer):
             later = [o for o in offsets if o >= reached]
@@ -100,7 +136,9 @@ class ReflectionFilter(Stage):
         frame = batch.with_row_index("_reflection_row")
         has_marker = pl.col(p.column).str.contains(_marker_regex(p.markers, p.case_sensitive)).fill_null(False)
         marked = frame.lazy().filter(has_marker).select("_reflection_row", p.column).collect(engine="streaming")
-        results = [cutter.cut(text) for text in marked[p.column].to_list()]
+        # the final answers in one vectorized pass (the same as extract_answer row by row)
+        answers = extract_series(marked[p.column])["extracted"].to_list()
+        results = [cutter.cut(text, answer) for text, answer in zip(marked[p.column].to_list(), answers, strict=True)]
         cut = pl.DataFrame({
             "_reflection_row": marked["_reflection_row"],
             "_cut_text": [r[0] for r in results],

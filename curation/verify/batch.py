@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from curation.verify.fast import fast_verdicts
+from curation.verify.fast import DecisionMemo, fast_verdicts
 from curation.verify.mathverify import PER_CALL_SECONDS, VerifyPool, bounded, verify_pair
 
 # Below this many new pairs, grading in-process beats starting the pool.
@@ -28,6 +28,7 @@ class BatchGrader:
         self.cache: dict[tuple[str, str], bool | None] = {}
         self.cache_size = cache_size
         self.math_verify_calls = 0
+        self.decisions = DecisionMemo(min(cache_size, 200_000))  # joined against each batch: keep it small
 
     def _verify(self, pairs: Sequence[tuple[str, str]]) -> list[bool | None]:
         on_main = threading.current_thread() is threading.main_thread()
@@ -37,7 +38,7 @@ class BatchGrader:
 
     def grade(self, responses: pl.Series, golds: pl.Series, choices: pl.Series | None = None) -> pl.DataFrame:
         """Columns ``extracted``, ``extract_method``, ``verdict``, ``verdict_by`` (rules/math_verify/timeout)."""
-        fast = fast_verdicts(responses, golds, choices)
+        fast = fast_verdicts(responses, golds, choices, self.decisions)
         pending = fast.filter(pl.col("verdict").is_null()).select("mv_gold", "mv_pred").unique()
         if pending.height == 0:
             return fast.select("extracted", "extract_method", "verdict", pl.lit("rules").alias("verdict_by"))

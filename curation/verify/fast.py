@@ -39,30 +39,65 @@ def _option_index(normalized: pl.Expr, letter: pl.Expr, max_options: int) -> pl.
     return pl.coalesce(in_range, *by_text)
 
 
-def fast_verdicts(responses: pl.Series, golds: pl.Series, choices: pl.Series | None = None) -> pl.DataFrame:
-    """Columns ``extracted``, ``extract_method``, ``verdict`` (null = pending), ``mv_gold``, ``mv_pred``."""
+KEY = ["extracted", "gold", "_choices_key"]
+
+
+class DecisionMemo:
+    """Decisions of (answer, gold, options) triples already seen, reused by later batches.
+
+    A decision depends on the triple alone, so reusing one is exact; the same gold values and
+    answer forms recur across the problems of a large run. Bounded: cleared past ``max_rows``.
+    """
+
+    def __init__(self, max_rows: int = 1_000_000) -> None:
+        self.max_rows = max_rows
+        self.known: pl.DataFrame | None = None
+
+    def decide(self, triples: pl.DataFrame) -> pl.DataFrame:
+        """The decisions of ``triples`` (unique on KEY): the known ones looked up, the rest decided."""
+        if self.known is None:
+            decided = fresh = _decide(triples)
+        else:
+            new = triples.join(self.known, on=KEY, how="anti", nulls_equal=True)
+            fresh = _decide(new) if new.height else self.known.clear()
+            reused = self.known.join(triples.select(KEY), on=KEY, how="semi", nulls_equal=True)
+            decided = pl.concat([reused, fresh], how="vertical_relaxed")
+        grown = fresh if self.known is None else pl.concat([self.known, fresh], how="vertical_relaxed")
+        self.known = grown if grown.height <= self.max_rows else decided
+        return decided
+
+
+def fast_verdicts(responses: pl.Series, golds: pl.Series, choices: pl.Series | None = None,
+                  memo: DecisionMemo | None = None) -> pl.DataFrame:
+    """Columns ``extracted``, ``extract_method``, ``verdict`` (null = pending), ``mv_gold``, ``mv_pred``.
+
+    ``memo`` (optional) carries decisions over from earlier batches.
+    """
     rows = extract_series(responses).with_columns(gold=golds.cast(pl.Utf8).fill_null(""))
     if choices is not None:
         rows = rows.with_columns(_choices=choices.fill_null([]).list.eval(pl.element().fill_null("")))
     else:
         rows = rows.with_columns(_choices=pl.lit([], dtype=pl.List(pl.Utf8)))
     # k rollouts of a problem repeat the same (answer, gold, options): decide each triple once
-    key = ["extracted", "gold", "_choices_key"]
     rows = rows.with_columns(_choices_key=pl.col("_choices").list.join("\x1f"))
-    decided = _decide(rows.select(*key, "_choices").unique(key))
-    return rows.join(decided, on=key, how="left", maintain_order="left", nulls_equal=True).select(
+    triples = rows.select(*KEY, "_choices").unique(KEY)
+    decided = _decide(triples) if memo is None else memo.decide(triples)
+    return rows.join(decided, on=KEY, how="left", maintain_order="left", nulls_equal=True).select(
         "extracted", "extract_method", "verdict", "mv_gold", "mv_pred")
 
 
 def _decide(frame: pl.DataFrame) -> pl.DataFrame:
-    frame = frame.with_columns(
-        _pred=normalize_expr(pl.col("extracted")),
-        _gold=normalize_expr(pl.col("gold")),
-        _pred_pct=pl.col("extracted").str.contains(PERCENT).fill_null(False),
-        _gold_pct=pl.col("gold").str.contains(PERCENT),
-        _options=pl.col("_choices").list.eval(normalize_expr(pl.element())),
-        _n_options=pl.col("_choices").list.len().cast(pl.Int32),
-    )
+    # normalize each distinct answer, gold and option list once (the regex chain is the cost),
+    # then join: a batch has far fewer of each than (answer, gold, options) triples
+    preds = frame.select(pl.col("extracted").unique()).with_columns(
+        _pred=normalize_expr(pl.col("extracted")), _pred_pct=pl.col("extracted").str.contains(PERCENT).fill_null(False))
+    golds = frame.select(pl.col("gold").unique()).with_columns(
+        _gold=normalize_expr(pl.col("gold")), _gold_pct=pl.col("gold").str.contains(PERCENT))
+    options = frame.select("_choices_key", "_choices").unique("_choices_key").select(
+        "_choices_key", _options=pl.col("_choices").list.eval(normalize_expr(pl.element())),
+        _n_options=pl.col("_choices").list.len().cast(pl.Int32))
+    frame = frame.join(preds, on="extracted", how="left", nulls_equal=True).join(
+        golds, on="gold", how="left", nulls_equal=True).join(options, on="_choices_key", how="left", nulls_equal=True)
     max_options = int(frame["_n_options"].max() or 0)
     pred_letter = _letter(pl.col("_pred"), LETTER)
     mc = pl.col("_n_options") > 0

@@ -76,6 +76,11 @@ def verify_chunk(pairs: Sequence[tuple[str, str]], seconds: float) -> list[bool 
     return [bounded(verify_pair, seconds, gold, pred) for gold, pred in pairs]
 
 
+# A fresh worker's first calls import sympy and set up its parsers (~0.3 s); these pairs touch
+# fractions, roots and polynomials so that the real calls start warm.
+WARM_PAIRS = (("1", "1"), ("\\frac{1}{2}", "0.5"), ("2\\sqrt{2}", "\\sqrt{8}"), ("x^2-1", "(x-1)(x+1)"))
+
+
 class VerifyPool:
     """Process pool for math-verify with per-call bounds and a parent-side deadline per chunk."""
 
@@ -91,6 +96,12 @@ class VerifyPool:
             # so the parent's Rust threads are not a hazard; a hung child is killed at its deadline.
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
         return self._executor
+
+    def warm(self) -> None:
+        """Start the workers now; each loads math-verify in its own process while the caller works on."""
+        if self._executor is None:
+            for _ in range(self.workers):
+                self._pool().submit(verify_chunk, WARM_PAIRS, self.seconds)
 
     def verify(self, pairs: Sequence[tuple[str, str]]) -> list[bool | None]:
         """Verdicts in the order of ``pairs``; None where a call timed out or its worker died."""

@@ -8,7 +8,8 @@ import os
 import polars as pl
 import pytest
 
-from curation.store import SnapshotNotFound, Store, writer as writer_module
+from curation.store import SnapshotNotFound, Store
+from curation.store import writer as writer_module
 from tests.conftest import pool_frame
 
 
@@ -72,7 +73,7 @@ def test_crash_while_writing_shards_leaves_nothing(store):
     with pytest.raises(ZeroDivisionError):
         with store.writer("pool-crash", "pool", config={}) as writer:
             writer.write(pool_frame(store, 2))
-            1 / 0
+            raise ZeroDivisionError("injected failure while writing shards")
     assert store.list() == [] and not list((store.root / "tmp").glob("*"))
 
 
