@@ -13,7 +13,7 @@ DEMO_STORE ?= demo-out/store
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test argilla argilla-env lint bench clean
+.PHONY: install demo test argilla argilla-venv lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,16 +32,16 @@ $(ARGILLA_STAMP): scripts/setup_argilla_venv.sh scripts/argilla-requirements.txt
 	touch $@
 
 # argilla-server 2.8.0 pins versions that clash with the toolkit: it gets its own venv.
-argilla-env: $(ARGILLA_STAMP)
+argilla-venv: $(ARGILLA_STAMP)
 
-argilla: argilla-env
+argilla: argilla-venv
 	.venv-argilla/bin/python scripts/argilla_server.py --port $(ARGILLA_PORT) --data-dir .argilla-home
 
 demo: install
 	bash scripts/demo.sh $(DEMO_STORE)
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
-test: install argilla-env
+test: install argilla-venv
 	$(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 

@@ -109,13 +109,14 @@ def check_frame(lazy: pl.LazyFrame, kind: str, config: CheckConfig, store: Store
     validator = _Validator()
     if probe is None or probe.mode != config.images:
         probe = ImageProbe(store.images, mode=config.images)
-    rows = 0
+    rows = 0  # the rows checked: summed over the row batches, never taken from the narrow table frame
     if suite.row:
         for frame in row_frames(lazy, suite.row_columns, probe, config.require_images, batch_rows):
             rows += len(frame)
             _merge(outcomes, validator.validate("row", suite.row, frame))
+    else:
+        rows = int(lazy.select(pl.len()).collect().item())
     table = table_frame(lazy, suite.table_columns)
-    rows = len(table)
     _merge(outcomes, validator.validate("table", suite.table, table))
     if suite.mix and "source" in schema:
         _merge(outcomes, validator.validate("mix", suite.mix, source_shares(lazy, list(config.source_mix))))

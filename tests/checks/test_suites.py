@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from curation.checks.config import CheckConfigError
-from curation.checks.runner import check_snapshot
+from curation.checks.config import CheckConfigError, resolve_config
+from curation.checks.runner import check_frame, check_snapshot
 from tests.checks.factories import good_frame, trace, write_snapshot
 
 KINDS = ("pool", "rollouts", "sft", "grpo")
@@ -129,3 +129,13 @@ def test_missing_column_fails_schema_check(store, tmp_path):
     result = check_frame(snapshot.scan().drop("pass_rate"), "grpo", resolve_config("grpo", {}), store)
     assert failed_names(result) == {"columns_present"}
     assert "pass_rate" in result.failed[0].message
+
+
+@pytest.mark.parametrize("batch_rows", [5, 50_000])
+def test_rows_counts_every_row_even_without_an_id_column(store, batch_rows):
+    """The row count is the rows checked, not the height of the narrow id frame (empty when id is missing)."""
+    frame = good_frame(store, "sft").drop("id")
+    config = resolve_config("sft", {"unique_pairs": False})  # no pair columns: the table frame has no column
+    result = check_frame(frame.lazy(), "sft", config, store, batch_rows=batch_rows)
+    assert "columns_present" in failed_names(result)
+    assert result.rows == frame.height == 12
