@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option("--force", help="publish even if checks failed or never ran "
                                             "(the card says so)")] = False,
         license: Annotated[str, typer.Option("--license", help="license id for the card (Hub license list)")] = "other",
+        columns: Annotated[str, typer.Option("--columns", help="default (what a trainer and a reader need), all, "
+                                             "or a comma list; the card lists what was left out")] = "default",
         store: StoreOpt = None,
         json_out: JsonOpt = False,
     ) -> None:
@@ -39,7 +41,7 @@ def register(app: typer.Typer) -> None:
         st = open_store(store)
         try:
             result = publish_snapshot(st, ref, repo, private=private, dry_run=dry_run, out=out, force=force,
-                                      license=license)
+                                      license=license, columns=columns)
         except (SnapshotNotFound, PublishError, LayoutError) as exc:
             fail(str(exc))
             return
@@ -47,6 +49,7 @@ def register(app: typer.Typer) -> None:
             upload = result.upload
             print_json({"ref": result.ref, "folder": str(result.folder), "card": str(result.card),
                         "rows": result.rows, "files": result.files, "forced": result.forced,
+                        "columns": result.columns, "left_out": result.left_out,
                         "upload": None if upload is None else vars(upload)})
             return
         if result.forced:

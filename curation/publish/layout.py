@@ -1,9 +1,9 @@
 """The Hub layout of a snapshot: ``data/train-0000K-of-0000N.parquet`` shards with images embedded.
 
-Every snapshot column is kept as is; an ``images`` column (a list of the
-``datasets`` ``Image`` feature, bytes embedded) is added next to ``image_ids``,
-so a user's ``load_dataset(repo)`` gets decoded PIL images and we can trace each
-one back to the image store by its sha256.
+The columns of a column profile (``curation.publish.columns``) are kept as
+they are; an ``images`` column (a list of the ``datasets`` ``Image`` feature,
+bytes embedded, in the order of the row's ``image_ids``) is added, so a user's
+``load_dataset(repo)`` gets decoded PIL images.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 from datasets import Dataset, Features, Image, List, Value
 
+from curation.publish.columns import ALL, IMAGES, ColumnProfile, column_profile
 from curation.store import Snapshot, Store
 
 SPLIT = "train"
@@ -34,6 +35,7 @@ class Layout:
     shards: list[Path]
     rows: int
     features: Features
+    profile: ColumnProfile
     num_bytes: int = 0  # in-memory arrow size of the rows
     download_size: int = 0  # bytes of the parquet files
     extra_files: list[Path] = field(default_factory=list)
@@ -56,9 +58,10 @@ def feature_of(dtype: pl.DataType) -> Any:
     return Value("string")  # anything exotic is published as text (cast below)
 
 
-def hub_features(schema: pl.Schema) -> Features:
-    features: dict[str, Any] = {name: feature_of(dtype) for name, dtype in schema.items()}
-    features["images"] = List(Image())
+def hub_features(schema: pl.Schema, profile: ColumnProfile) -> Features:
+    features: dict[str, Any] = {name: feature_of(schema[name]) for name in profile.kept}
+    if profile.images:
+        features[IMAGES] = List(Image())
     return Features(features)
 
 
@@ -75,22 +78,30 @@ def _with_images(batch: pl.DataFrame, store: Store) -> tuple[pl.DataFrame, int]:
     return batch.with_columns(column), total
 
 
-def write_layout(snapshot: Snapshot, store: Store, out_dir: Path, *,
+def write_layout(snapshot: Snapshot, store: Store, out_dir: Path, *, profile: ColumnProfile | None = None,
                  max_shard_bytes: int = DEFAULT_SHARD_BYTES, batch_rows: int = 1000) -> Layout:
-    """Write the parquet shards of ``snapshot`` under ``out_dir/data`` (a previous ``data/`` is replaced)."""
+    """Write the parquet shards of ``snapshot`` under ``out_dir/data`` (a previous ``data/`` is replaced).
+
+    ``profile`` picks the columns (every column when None).
+    """
+    full_schema = snapshot.scan().collect_schema()
+    profile = profile or column_profile(ALL, full_schema.names())
     data_dir = out_dir / DATA_DIR
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    schema = snapshot.scan().collect_schema()
-    features = hub_features(schema)
+    schema = pl.Schema({name: full_schema[name] for name in profile.kept})
+    features = hub_features(full_schema, profile)
+    read = [*profile.kept, *(["image_ids"] if profile.images and "image_ids" in full_schema
+                             and "image_ids" not in profile.kept else [])]
     pending: list[pl.DataFrame] = []
     pending_bytes, parts, rows, num_bytes = 0, [], 0, 0
 
     def flush() -> None:
         nonlocal pending, pending_bytes, num_bytes
-        frame = pl.concat(pending) if pending else pl.DataFrame(schema={**schema, "images": pl.List(
-            pl.Struct({"bytes": pl.Binary, "path": pl.Utf8}))})
+        image_type = pl.List(pl.Struct({"bytes": pl.Binary, "path": pl.Utf8}))
+        frame = pl.concat(pending) if pending else pl.DataFrame(
+            schema={**schema, **({IMAGES: image_type} if profile.images else {})})
         dataset = Dataset.from_polars(frame, features=features)
         path = data_dir / f".part-{len(parts):05d}.parquet"
         dataset.to_parquet(str(path))
@@ -98,9 +109,11 @@ def write_layout(snapshot: Snapshot, store: Store, out_dir: Path, *,
         parts.append(path)
         pending, pending_bytes = [], 0
 
-    for batch in snapshot.scan().collect_batches(chunk_size=batch_rows):
-        batch, image_bytes = _with_images(batch, store)
-        pending.append(batch)
+    for batch in snapshot.scan().select(read).collect_batches(chunk_size=batch_rows):
+        image_bytes = 0
+        if profile.images:
+            batch, image_bytes = _with_images(batch, store)
+        pending.append(batch.select(profile.columns))
         pending_bytes += image_bytes + batch.estimated_size()
         rows += batch.height
         if pending_bytes >= max_shard_bytes:
@@ -112,5 +125,5 @@ def write_layout(snapshot: Snapshot, store: Store, out_dir: Path, *,
         final = data_dir / f"{SPLIT}-{index:05d}-of-{len(parts):05d}.parquet"
         part.rename(final)
         shards.append(final)
-    return Layout(root=out_dir, shards=shards, rows=rows, features=features, num_bytes=num_bytes,
+    return Layout(root=out_dir, shards=shards, rows=rows, features=features, profile=profile, num_bytes=num_bytes,
                   download_size=sum(p.stat().st_size for p in shards))

@@ -13,6 +13,7 @@ import datasets
 
 from curation.checks.results import latest_result
 from curation.publish.card import CardOptions, render_card
+from curation.publish.columns import ALL, DEFAULT, column_profile
 from curation.publish.layout import Layout, write_layout
 from curation.publish.upload import PublishError, Upload, upload_layout
 from curation.publish.verify import verify_layout
@@ -31,6 +32,8 @@ class PublishResult:
     rows: int
     card: Path
     forced: bool
+    columns: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
     upload: Upload | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -50,10 +53,15 @@ def check_gate(store: Store, snapshot: Snapshot, force: bool) -> tuple[str | Non
     return (check.run_id if check else None), True
 
 
-def build_folder(store: Store, snapshot: Snapshot, folder: Path, options: CardOptions) -> tuple[Layout, Path]:
-    """Shards + card + figures in ``folder``, then loaded back with ``datasets`` (raises LayoutError)."""
+def build_folder(store: Store, snapshot: Snapshot, folder: Path, options: CardOptions,
+                 columns: str = ALL) -> tuple[Layout, Path]:
+    """Shards + card + figures in ``folder``, then loaded back with ``datasets`` (raises LayoutError).
+
+    ``columns`` is a column profile: ``default``, ``all`` or ``a,b,c`` (ColumnError names an unknown column).
+    """
     datasets.disable_progress_bars()
-    layout = write_layout(snapshot, store, folder)
+    profile = column_profile(columns, snapshot.scan().collect_schema().names(), where=snapshot.info.ref)
+    layout = write_layout(snapshot, store, folder, profile=profile)
     card = render_card(store, snapshot, layout, options)
     verify_layout(layout, snapshot)
     return layout, card
@@ -61,9 +69,13 @@ def build_folder(store: Store, snapshot: Snapshot, folder: Path, options: CardOp
 
 def publish_snapshot(store: Store, ref: str, repo: str, *, private: bool = False, dry_run: bool = False,
                      out: Path | None = None, force: bool = False, license: str = "other",
-                     endpoint: str | None = None) -> PublishResult:
-    """Publish ``ref`` to ``repo`` (or only write the folder with ``dry_run``); see the module docstring."""
+                     endpoint: str | None = None, columns: str = DEFAULT) -> PublishResult:
+    """Publish ``ref`` to ``repo`` (or only write the folder with ``dry_run``); see the module docstring.
+
+    ``columns``: the ``default`` profile (what a trainer and a reader need), ``all``, or ``a,b,c``.
+    """
     snapshot = store.open(ref)
+    column_profile(columns, snapshot.scan().collect_schema().names(), where=snapshot.info.ref)  # fail early
     run_id, forced = check_gate(store, snapshot, force)
     options = CardOptions(repo=repo, license=license, forced=forced)
     if dry_run:
@@ -72,9 +84,10 @@ def publish_snapshot(store: Store, ref: str, repo: str, *, private: bool = False
         folder = Path(tempfile.mkdtemp(prefix="publish-", dir=store.root / "tmp"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        layout, card = build_folder(store, snapshot, folder, options)
+        layout, card = build_folder(store, snapshot, folder, options, columns)
         result = PublishResult(ref=snapshot.info.ref, folder=folder, files=layout.relative_files(), rows=layout.rows,
-                               card=card, forced=forced)
+                               card=card, forced=forced, columns=layout.profile.columns,
+                               left_out=layout.profile.left_out)
         if dry_run:
             return result
         result.upload = upload_layout(folder, snapshot.info, repo, private=private,

@@ -36,7 +36,7 @@ def test_publish_refuses_unchecked_and_failed_snapshots(store, tmp_path):
 def test_dry_run_loads_back_row_for_row_with_images(store, checked_sft, tmp_path):
     out = tmp_path / "hub"
     cli = CliRunner().invoke(app, ["publish", checked_sft.ref, "--repo", "org/sft-iter1", "--dry-run", "--out",
-                                   str(out), "--store", str(store.root)])
+                                   str(out), "--columns", "all", "--store", str(store.root)])
     assert cli.exit_code == 0, cli.output
     assert "README.md" in cli.output or (out / "README.md").exists()
     loaded = load_dataset(str(out), split="train", cache_dir=str(tmp_path / "cache"))
