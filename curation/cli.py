@@ -19,7 +19,7 @@ from rich.table import Table
 
 from curation.progress import WIDTH
 from curation.recipe import RecipeError, load_recipe
-from curation.stages.base import StageFailed
+from curation.rows import StageFailed
 from curation.store import SnapshotNotFound, Store
 from curation.store.diff import diff_snapshots
 from curation.store.funnel import funnel_rows

@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 from curation.progress import progress_bar
 from curation.queued_writes import QueuedWriter
 from curation.recipe import Recipe, RecipeError, StageSpec
+from curation.rows import KEEP, REASON, RESERVED_COLUMNS, StageFailed
 from curation.schema import SCHEMAS
-from curation.stages.base import DETAIL, KEEP, REASON, RESERVED_COLUMNS, Stage, StageContext, StageFailed
+from curation.stages.base import SourceStage, Stage, StageContext
 from curation.store import SnapshotInfo, SnapshotNotFound, SnapshotWriter, Store, content_id
 
 EDGE_PRIORITY = ("generated_by", "selected_with", "reviewed_in", "filtered_from")
@@ -68,19 +69,6 @@ def iter_batches(files: list[Path], batch_rows: int) -> Iterator[pl.DataFrame]:
             # Polars' reader decodes only the pages of the slice; several times faster and leaner
             # than pyarrow's iter_batches + from_arrow next to the stages' Polars work
             yield pl.scan_parquet(file).slice(offset, batch_rows).collect()
-
-
-def rejection_frame(rejected: pl.DataFrame, stage_index: int, stage: str) -> pl.DataFrame:
-    """Dropped rows in the rejections layout; the whole row is kept as JSON so nothing is lost."""
-    payload = [c for c in rejected.columns if c not in RESERVED_COLUMNS]
-    return rejected.select(
-        (pl.col("id") if "id" in rejected.columns else pl.lit(None, dtype=pl.Utf8)).alias("row_id"),
-        pl.lit(stage_index, dtype=pl.Int32).alias("stage_index"),
-        pl.lit(stage).alias("stage"),
-        pl.col(REASON).fill_null("dropped").alias("reason"),
-        pl.col(DETAIL).fill_null("").alias("detail"),
-        pl.struct(payload).struct.json_encode().alias("row"),
-    )
 
 
 class StageTally:
@@ -161,7 +149,7 @@ class Pipeline:
                             if k in EDGE_PRIORITY else len(EDGE_PRIORITY))
             detail: dict[str, Any] = {"recipe": self.recipe.name, "recipe_digest": self.recipe.digest}
             for stage in stages:
-                detail.update(getattr(stage, "lineage_detail", lambda: {})())
+                detail.update(stage.lineage_detail())
             writer = self.store.writer(segment.output, kind, parents=parents, config=config,
                                        edge_kind=edge_kind, edge_detail=detail,
                                        metadata={"recipe": self.recipe.name, "recipe_path": self.recipe.path,
@@ -204,7 +192,7 @@ class Pipeline:
                                               queued, scratch, last, total)
                 queued.drain()  # the next group reads this one's scratch shards
                 total = tallies[stages.index(group[-1])].rows_out
-            if writer._shards == 0:
+            if writer.shard_count == 0:
                 writer.write(pl.DataFrame(schema=SCHEMAS[kind]))
         finally:
             queued.close()
@@ -219,7 +207,7 @@ class Pipeline:
         groups: list[list[Stage]] = []
         for stage in stages:
             if stage.scope == "batch" and groups and groups[-1][-1].scope == "batch" \
-                    and not getattr(stage, "is_source", False):
+                    and not isinstance(stage, SourceStage):
                 groups[-1].append(stage)
             else:
                 groups.append([stage])
@@ -227,13 +215,13 @@ class Pipeline:
 
     def _run_batches(self, group: list[Stage], tallies: list[StageTally], files: list[Path],
                      writer: QueuedWriter, scratch: Path, last: bool, total: int | None) -> list[Path]:
-        source = group[0] if getattr(group[0], "is_source", False) else None
+        source = group[0] if isinstance(group[0], SourceStage) else None
         batches = source.generate() if source is not None else iter_batches(files, self.recipe.batch_rows)
         stages = group[1:] if source is not None else group
         if source is not None:
-            total = source.expected_rows()  # type: ignore[attr-defined]
+            total = source.expected_rows()
         for stage in stages:  # e.g. start worker pools that load while the first stages run
-            getattr(stage, "prepare", lambda expected_rows: None)(total)
+            stage.prepare(total)
         out_files: list[Path] = []
         names = "+".join(t.spec.name for t in tallies)
         with progress_bar(names, total) as advance:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from curation.rows import rejection_frame
 from curation.store import SnapshotWriter
 
 
@@ -39,8 +40,6 @@ class QueuedWriter:
 
     def reject(self, rejected: pl.DataFrame, stage_index: int, stage: str) -> None:
         """Record dropped rows (with the reserved columns) in the rejections of ``stage``."""
-        from curation.pipeline import rejection_frame  # the layout lives with the pipeline
-
         self._submit(lambda: self.writer.add_rejections(rejection_frame(rejected, stage_index, stage)))
 
     def scratch(self, frame: pl.DataFrame, path: Path) -> None:

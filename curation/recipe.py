@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from curation.stages.base import Stage, StageParams
+from curation.stages.base import SourceStage, Stage, StageParams
 from curation.stages.registry import get_stage, load_stages
 
 RESERVED_STAGE_KEYS = ("type", "name", "output")
@@ -103,11 +103,11 @@ def recipe_from_dict(data: Any, where: str = "<recipe>", text: str = "") -> Reci
     except ValidationError as exc:
         raise RecipeError("\n".join(f"{where}: {_field_path(e)}: {e['msg']}" for e in exc.errors())) from None
     first = stages[0].stage_class
-    if recipe.input is None and not getattr(first, "is_source", False):
+    if recipe.input is None and not issubclass(first, SourceStage):
         raise RecipeError(f"{where}: input: missing; name an input snapshot or start with a source stage "
                           f"(stage 0 is {stages[0].type!r})")
     for index, spec in enumerate(stages[1:], start=1):
-        if getattr(spec.stage_class, "is_source", False):
+        if issubclass(spec.stage_class, SourceStage):
             raise RecipeError(f"{where}: stages[{index}] ({spec.type}): a source stage can only be the first stage")
     return recipe
 

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from curation.cli import app
 from curation.pipeline import run_recipe
 from curation.recipe import load_recipe
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 from tests.conftest import rollouts_frame
 
@@ -113,7 +114,7 @@ class SilentlyDropsHalf(Stage):
 def test_rows_lost_without_a_reason_fail_the_run(store, tmp_path):
     import pytest
 
-    from curation.stages.base import StageFailed
+    from curation.rows import StageFailed
 
     make_rollouts(store, [5, 6, 7, 8])
     with pytest.raises(StageFailed, match=r"'test_silent_drop' \(test_silent_drop\) lost 2 of 4 rows without a reason"):

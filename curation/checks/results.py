@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from curation.rows import StageFailed
 from curation.schema import row_id
-from curation.stages.base import StageFailed
 from curation.store import Store
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field
 
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 from curation.verify.normalize import WHITESPACE
 

@@ -16,7 +16,8 @@ import polars as pl
 from PIL import Image
 from pydantic import Field
 
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 
 

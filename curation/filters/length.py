@@ -12,7 +12,8 @@ import polars as pl
 from pydantic import Field
 
 from curation.filters.words import regex_word_count, word_counts
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 
 THINK_PART = r"(?s)<think>(.*?)(?:</think>|$)"

@@ -20,7 +20,8 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 from curation.verify.extract import extract_answer, extract_series
 

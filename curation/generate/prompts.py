@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from curation.stages.base import StageFailed
+from curation.rows import StageFailed
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)

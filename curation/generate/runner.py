@@ -16,7 +16,7 @@ from typing import Any
 
 from curation.generate.base import Backend, GenerationRequest, GenerationResult
 from curation.generate.cache import GenerationCache
-from curation.stages.base import StageFailed
+from curation.rows import StageFailed
 
 log = logging.getLogger("thinkset.generate")
 

@@ -29,7 +29,8 @@ from curation.generate.cache import GenerationCache
 from curation.generate.prompts import template_digest
 from curation.generate.runner import check_failures, run_requests
 from curation.progress import console
-from curation.stages.base import Stage, StageFailed, StageParams
+from curation.rows import StageFailed
+from curation.stages.base import Stage, StageParams
 
 # Params that say where and how fast to ask, not what: they do not change the content id.
 OPERATIONAL = ("base_url", "api_key_env", "concurrency", "request_timeout", "max_retries", "stream",

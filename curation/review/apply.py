@@ -18,14 +18,13 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
-from curation.pipeline import rejection_frame
 from curation.review.catalog import get_review, load_responses
 from curation.review.connection import ReviewError
 from curation.review.dataset import REJECT
 from curation.review.decisions import final_decisions
 from curation.review.frame import EXTRACTED_COLUMNS, grade_rows
+from curation.rows import DETAIL, KEEP, REASON, rejection_frame
 from curation.schema import row_id
-from curation.stages.base import DETAIL, KEEP, REASON
 from curation.store import Store
 
 STAGE = "review"

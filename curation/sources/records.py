@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 
+from curation.rows import DETAIL, KEEP, REASON
 from curation.schema import POOL_SCHEMA, IngestError, PoolRecord, row_id
-from curation.stages.base import DETAIL, KEEP, REASON
 from curation.store import ImageStore
 
 ERROR_ROW_SCHEMA = {**POOL_SCHEMA, KEEP: pl.Boolean(), REASON: pl.Utf8(), DETAIL: pl.Utf8()}

@@ -2,13 +2,19 @@
 
 A filter answers "keep this row?" for every row and says why not: it returns
 the rows with its score columns added plus the reserved columns ``_keep``,
-``_reason`` and ``_detail``. The pipeline routes dropped rows to the snapshot's
-rejections and keeps the scores, so thresholds can be re-cut later.
+``_reason`` and ``_detail`` (see ``curation.rows``). The pipeline routes dropped
+rows to the snapshot's rejections and keeps the scores, so thresholds can be
+re-cut later.
+
+The pipeline calls only the methods declared here, in this order per segment:
+``config`` (content id), ``lineage_detail`` (edge detail), ``prepare``, then
+``process_batch``/``process`` (or ``generate`` for a ``SourceStage``), then
+``after_commit`` once the snapshot is listed, and ``close`` always.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -17,14 +23,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from curation.store import Store
-
-KEEP, REASON, DETAIL = "_keep", "_reason", "_detail"
-RESERVED_COLUMNS = (KEEP, REASON, DETAIL)
-
-
-class StageFailed(RuntimeError):
-    """A stage stopped the run on purpose (e.g. a failed check); the message says why and what to do."""
+    from curation.store import SnapshotInfo, Store
 
 
 class StageParams(BaseModel):
@@ -64,10 +63,17 @@ class Stage:
     def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:  # scope == "global"
         raise NotImplementedError(f"stage {self.type!r} has scope {self.scope!r} and must implement process_batch()")
 
+    def prepare(self, expected_rows: int | None) -> None:
+        """Called before the first batch with the rows expected (None = unknown), e.g. to start worker pools."""
+
+    def lineage_detail(self) -> dict[str, Any]:
+        """Extra detail for the lineage edge of the snapshot this stage ends in (e.g. model, backend, params)."""
+        return {}
+
     def close(self) -> None:
         """Release resources (process pools, clients) after the last batch."""
 
-    def after_commit(self, info: Any) -> None:
+    def after_commit(self, info: SnapshotInfo) -> None:
         """Called with the SnapshotInfo of the snapshot this stage's segment wrote (e.g. to record checks)."""
 
     def config(self) -> dict[str, Any]:
@@ -75,12 +81,15 @@ class Stage:
         return {"type": self.type, **self.params.model_dump(mode="json")}
 
 
-def decide(keep: pl.Expr, reason: str | pl.Expr, detail: pl.Expr | str = "") -> list[pl.Expr]:
-    """The three reserved columns of a filter from a keep expression and a reason for the dropped rows."""
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    detail_expr = pl.lit(detail) if isinstance(detail, str) else detail
-    return [
-        keep.fill_null(False).alias(KEEP),
-        pl.when(keep.fill_null(False)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(reason_expr).alias(REASON),
-        pl.when(keep.fill_null(False)).then(pl.lit(None, dtype=pl.Utf8)).otherwise(detail_expr.cast(pl.Utf8)).alias(DETAIL),
-    ]
+class SourceStage(Stage):
+    """The first stage of a recipe that makes rows from outside the store (a pool); it has no input rows."""
+
+    output_kind: ClassVar[str | None] = "pool"
+
+    def generate(self) -> Iterator[pl.DataFrame]:
+        """The source's rows, batch by batch (reserved columns mark rows that could not be read)."""
+        raise NotImplementedError(f"source stage {self.type!r} must implement generate()")
+
+    def expected_rows(self) -> int | None:
+        """Rows the source will produce, when known up front (for the progress bar)."""
+        return None

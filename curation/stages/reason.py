@@ -18,8 +18,8 @@ from pydantic import Field
 from curation.generate.base import GenerationRequest, GenerationResult, image_part, request_key, text_part
 from curation.generate.prompts import render
 from curation.generate.stage import GenerationParams, GenerationStage
+from curation.rows import DETAIL, KEEP, REASON, StageFailed
 from curation.schema import row_id
-from curation.stages.base import DETAIL, KEEP, REASON, StageFailed
 from curation.stages.registry import register_stage
 
 ROW_FIELDS = ("id", "source", "problem", "answer", "choices", "image_ids", "metadata", "caption")

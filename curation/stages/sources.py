@@ -10,7 +10,7 @@ from pydantic import Field
 
 from curation.schema import row_id
 from curation.sources.records import record_batches
-from curation.stages.base import Stage, StageParams
+from curation.stages.base import SourceStage, StageParams
 from curation.stages.registry import register_stage
 
 
@@ -22,19 +22,6 @@ def path_fingerprint(path: str) -> str:
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     return row_id([(str(f.relative_to(root) if f != root else f.name), f.stat().st_size, f.stat().st_mtime_ns)
                    for f in files])
-
-
-class SourceStage(Stage):
-    is_source = True
-    output_kind = "pool"
-    edge_kind = "filtered_from"
-
-    def generate(self) -> Iterator[pl.DataFrame]:
-        raise NotImplementedError
-
-    def expected_rows(self) -> int | None:
-        """Rows the source will produce, when known up front (for the progress bar)."""
-        return None
 
 
 class SyntheticPoolParams(StageParams):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field
 
+from curation.rows import decide
 from curation.schema import GRPO_SCHEMA
-from curation.stages.base import Stage, StageParams, decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 
 

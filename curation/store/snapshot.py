@@ -10,18 +10,12 @@ from typing import Any
 
 import polars as pl
 
+from curation.rows import REJECTIONS_SCHEMA
+
 MANIFEST = "manifest.json"
 DATA_DIR = "data"
 REJECTIONS_DIR = "rejections"
 
-REJECTIONS_SCHEMA: dict[str, pl.DataType] = {
-    "row_id": pl.Utf8(),
-    "stage_index": pl.Int32(),
-    "stage": pl.Utf8(),
-    "reason": pl.Utf8(),
-    "detail": pl.Utf8(),
-    "row": pl.Utf8(),  # the whole dropped row as JSON, so nothing is lost
-}
 
 
 @dataclass

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from curation import __version__
+from curation.rows import REJECTIONS_SCHEMA
 from curation.schema import conform, row_id, validate_frame
-from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, REJECTIONS_SCHEMA, SnapshotInfo
+from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo
 
 if TYPE_CHECKING:
     from curation.store.store import Store
@@ -90,6 +91,11 @@ class SnapshotWriter:
         self.committed: SnapshotInfo | None = None
 
     # -- rows ---------------------------------------------------------------
+    @property
+    def shard_count(self) -> int:
+        """Data shards written so far (a snapshot needs at least one, possibly empty)."""
+        return self._shards
+
     def new_shard_path(self) -> Path:
         path = self.tmp / DATA_DIR / f"part-{self._shards:05d}.parquet"
         self._shards += 1

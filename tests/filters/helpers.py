@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from curation.stages.base import KEEP, StageContext
+from curation.rows import KEEP
+from curation.stages.base import StageContext
 from curation.stages.registry import get_stage
 
 

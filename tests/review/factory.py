@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from curation.pipeline import rejection_frame
+from curation.rows import DETAIL, KEEP, REASON, rejection_frame
 from curation.schema import SFT_SCHEMA, row_id
-from curation.stages.base import DETAIL, KEEP, REASON
 from curation.store import Store
 from curation.store.snapshot import SnapshotInfo
 from tests.conftest import png_bytes

@@ -10,7 +10,7 @@ import pytest
 from curation.generate.runner import GenerationFailed
 from curation.pipeline import run_recipe
 from curation.recipe import recipe_from_dict
-from curation.stages.base import StageFailed
+from curation.rows import StageFailed
 from tests.generate import conftest as generate_fixtures
 
 chat_server = generate_fixtures.chat_server  # the local OpenAI-compatible server, one per test
