@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -40,17 +42,22 @@ def _precision(keys: list[str], wanted: str) -> float | None:
     return round(sum(_expected_decision(k) == wanted for k in keys) / len(keys), 4) if keys else None
 
 
-@pytest.fixture(scope="module")
-def reviewed(argilla_server, tmp_path_factory):
-    """One snapshot pushed, reviewed by two reviewers, pulled; shared by the tests below (only the last one changes a response)."""
+@pytest.fixture
+def reviewed(argilla_server, tmp_path, request):
+    """A fresh snapshot (its own Argilla dataset) pushed, reviewed by two reviewers and pulled, per test.
+
+    Each test gets its own store and dataset, so no test sees another's apply or changed response and the
+    tests pass in any order.
+    """
     from curation.store import Store
 
     api_url, api_key = argilla_server
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ARGILLA_API_URL", api_url)
         patch.setenv("ARGILLA_API_KEY", api_key)
-        store = Store(tmp_path_factory.mktemp("roundtrip-store"))
-        info, ids = make_reviewable_snapshot(store, "roundtrip")
+        store = Store(tmp_path / "roundtrip-store")
+        name = "roundtrip-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[:40]
+        info, ids = make_reviewable_snapshot(store, name)
         pushed = push(store, info.ref, sample=8, stratify=["source", "verdict"], include_rejected=4, seed=7)
         submit(owner_client(api_url, api_key), pushed.dataset, pushed.workspace,
                {ids[k]: v for k, v in OWNER.items()})
@@ -137,7 +144,7 @@ def test_stats_match_the_submitted_decisions(reviewed):
         assert row["precision_dropped"] == _precision(dropped_keys, "reject"), stage
 
 
-def test_stats_follow_a_changed_response_after_pull(reviewed, tmp_path):
+def test_stats_follow_a_changed_response_after_pull(reviewed):
     """A reviewer overturning a decision shows up after the next pull, and only then."""
     store, info, ids = reviewed["store"], reviewed["info"], reviewed["ids"]
     api_url, api_key = reviewed["env"]
