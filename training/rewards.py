@@ -10,17 +10,14 @@ agree on what "correct" means.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from curation.verify import grade
+from curation.verify.trace_format import is_well_formed
 
 RewardFunction = Callable[..., list[float]]
 
-# <think>…</think> then <answer>…</answer>, nothing else around them but whitespace.
-THINK_ANSWER = re.compile(r"^\s*<think>(?:(?!</?think>).)*</think>\s*<answer>(?:(?!</?answer>).)*</answer>\s*$",
-                          re.DOTALL)
 DEFAULT_MAX_WORDS = 500  # the paper's length cut for SFT traces
 
 
@@ -68,8 +65,12 @@ def accuracy_reward(completions: list[Any], solution: Sequence[str] | None = Non
 
 
 def format_reward(completions: list[Any], **kwargs: Any) -> list[float]:
-    """1.0 when the completion is ``<think>…</think>`` followed by ``<answer>…</answer>``, else 0.0."""
-    return [1.0 if THINK_ANSWER.match(completion_text(c)) else 0.0 for c in completions]
+    """1.0 when the completion is a well-formed trace, else 0.0.
+
+    Well formed is ``curation.verify.trace_format``'s rule, the one the format filter and the checks
+    apply to curated data: ``<think>…</think>``, only whitespace, ``<answer>…</answer>``, nothing after.
+    """
+    return [1.0 if is_well_formed(completion_text(c)) else 0.0 for c in completions]
 
 
 def make_length_penalty(max_words: int = DEFAULT_MAX_WORDS) -> RewardFunction:

@@ -12,7 +12,7 @@ Example (every key optional)::
       min_rows: 100
       images: decode                 # decode | exists | off
       require_images: true           # every row must reference at least one image
-      response_format: true          # sft: <think>...</think> then <answer>...</answer>
+      response_format: true          # sft: the trace format of curation.verify.trace_format
       unique_pairs: true             # no duplicate (problem, images) pairs
       skip: [word_count]             # turn off checks by name
       expectations:                  # any Great Expectations expectation, by its snake_case name
@@ -25,8 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-# <think>reasoning</think> ... <answer>final</answer>: the paper's trace layout.
-THINK_ANSWER = r"(?s)^\s*<think>.*\S.*</think>.*<answer>\s*\S.*</answer>\s*$"
+from curation.verify.trace_format import PATTERN as TRACE_FORMAT
 
 
 class CheckConfigError(ValueError):
@@ -53,8 +52,10 @@ class CheckConfig(BaseModel):
     min_rows: int = Field(1, ge=0, description="fewest rows a snapshot may have")
     min_words: int | None = Field(None, ge=0, description="fewest words in `response` (whitespace split)")
     max_words: int | None = Field(None, gt=0, description="most words in `response`; null = no bound")
-    response_format: bool | None = Field(None, description="responses must be <think>...</think> + <answer>...</answer>")
-    response_pattern: str = Field(THINK_ANSWER, description="regex every response must match when response_format")
+    response_format: bool | None = Field(None, description="responses must be <think>...</think> then <answer>...</answer> "
+                                                           "(curation.verify.trace_format, as the format filter)")
+    response_pattern: str = Field(TRACE_FORMAT, description="regex every response must match when response_format "
+                                                            "(default: the trace format's PATTERN)")
     pass_rate: tuple[float, float] = Field((0.0, 1.0), description="[min, max] every grpo pass_rate must fall in")
     source_mix: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="source -> [min share, max share] of rows")

@@ -4,12 +4,14 @@ It gives every filter real work and makes the funnel's expected counts known::
 
     teacher = SyntheticTeacher(TeacherConfig(wrong_rate=0.2), seed=0)
     traces = teacher.generate(problem, answer="B", choices=["3", "4"], key=row_id, k=4)
-    traces[0].response   # "<think>\n...\n</think>\n\nSo the final answer is B. <answer>B</answer>"
+    traces[0].response   # "<think>\n... So the answer is B.\n</think>\n<answer>B</answer>"
     traces[0].labels     # {"reflection": True, "long": False, "wrong": False, ...}
 
 A trace depends only on (seed, key, sample_index), so a resumed run re-creates identical traces.
 Each defect is drawn independently per trace at its configured rate; ``equivalent_form`` applies
-to the traces that end with a correct answer.
+to the traces that end with a correct answer. Well-formed traces are written with
+``curation.verify.trace_format.render``, so the format filter, the checks and the GRPO format
+reward accept exactly the traces not labelled ``malformed`` or ``unparseable``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curation.sources.teacher_forms import equivalent_form, wrong_answer
 from curation.sources.teacher_text import reasoning, reflection, summary
+from curation.verify.trace_format import ANSWER_OPEN, THINK_CLOSE, THINK_OPEN, render
 
 LABELS = ("reflection", "long", "wrong", "unparseable", "malformed", "equivalent_form")
 NORMAL_WORDS = (60, 300)  # reasoning length of a normal trace; the whole trace stays within 50-400 words
@@ -37,7 +40,7 @@ class TeacherConfig(BaseModel):
     long_rate: float = Field(0.1, ge=0, le=1, description="share of over-long traces (more than 500 whitespace words)")
     wrong_rate: float = Field(0.2, ge=0, le=1, description="share of traces whose final answer is wrong")
     unparseable_rate: float = Field(0.05, ge=0, le=1, description="share of traces with no final answer (cut off, no answer tag, empty tag)")
-    malformed_rate: float = Field(0.05, ge=0, le=1, description="share of traces with broken format (two think blocks, text after the answer, missing </think>, special tokens)")
+    malformed_rate: float = Field(0.05, ge=0, le=1, description="share of traces with broken format (two think blocks, text between </think> and <answer> or after the answer, missing </think>, special tokens)")
     equivalent_form_rate: float = Field(0.3, ge=0, le=1, description="share of correct traces that write the answer in an equivalent but different form (0.75 for 3/4, (B) for B)")
 
     @model_validator(mode="after")
@@ -60,7 +63,7 @@ class TeacherTrace:
 
 
 class SyntheticTeacher:
-    """Writes R1-style traces ``<think>…</think> summary <answer>X</answer>`` with controlled defects."""
+    """Writes R1-style traces ``<think>…</think><answer>X</answer>`` with controlled defects."""
 
     def __init__(self, config: TeacherConfig | None = None, seed: int = 0) -> None:
         self.config = config or TeacherConfig()
@@ -106,33 +109,46 @@ class SyntheticTeacher:
         if labels["reflection"]:
             body += " " + reflection(stated, rng)
 
-        if kinds.get("unparseable") == "truncated":
+        unparseable_kind = kinds.get("unparseable")
+        if unparseable_kind == "truncated":
             # Cut off mid-sentence, as a generation that hit max_new_tokens.
-            parts = ["<think>\n" + body + " Putting all of this together, the result is"]
+            response = f"{THINK_OPEN}\n{body} Putting all of this together, the result is"
+        elif unparseable_kind == "no_tag":
+            response = f"{THINK_OPEN}\n{body}\n{THINK_CLOSE}\n{summary(None, rng)}"
+        elif unparseable_kind == "empty_tag":
+            response = render(f"{body} {summary(None, rng)}", "")
         else:
-            tail = {"no_tag": summary(None, rng), "empty_tag": summary(None, rng) + " <answer> </answer>"}
-            ending = tail.get(kinds.get("unparseable", ""), f"{summary(stated, rng)} <answer>{stated}</answer>")
-            parts = ["<think>\n" + body + "\n</think>", "\n\n" + ending]
+            response = render(body, str(stated))
         if labels["malformed"]:
-            kinds["malformed"] = self._malform(parts, kinds.get("unparseable"), rng)
-        return TeacherTrace(response="".join(parts), sample_index=sample_index, labels=labels,
+            response, kinds["malformed"] = self._malform(response, unparseable_kind, stated, rng)
+        return TeacherTrace(response=response, sample_index=sample_index, labels=labels,
                             final_answer=stated, kinds=kinds)
 
     @staticmethod
-    def _malform(parts: list[str], unparseable_kind: str | None, rng: random.Random) -> str:
-        """Break the format in place; only variants that make sense for this trace's shape are drawn."""
+    def _malform(response: str, unparseable_kind: str | None, stated: str | None,
+                 rng: random.Random) -> tuple[str, str]:
+        """Break the format; only variants that make sense for this trace's shape are drawn."""
         variants = ["two_think", "special_tokens"]
         if unparseable_kind is None:
             variants.append("text_after_answer")
         if unparseable_kind != "truncated":
             variants.append("missing_close")
+        if unparseable_kind in (None, "empty_tag"):
+            variants.append("text_between")
         kind = rng.choice(variants)
+        close = f"\n{THINK_CLOSE}"
         if kind == "two_think":
-            parts.insert(1, "\n<think>\nLet me also restate the key facts before answering.\n</think>")
+            extra = f"\n{THINK_OPEN}\nLet me also restate the key facts before answering.\n{THINK_CLOSE}"
+            at = response.find(close)
+            response = response + extra if at < 0 else response[:at + len(close)] + extra + response[at + len(close):]
         elif kind == "special_tokens":
-            parts.append(rng.choice(SPECIAL_TOKENS))
+            response += rng.choice(SPECIAL_TOKENS)
         elif kind == "text_after_answer":
-            parts.append("\nI hope this helps! Let me know if you have more questions.")
+            response += "\nI hope this helps! Let me know if you have more questions."
+        elif kind == "missing_close":
+            response = response.replace(close, "")
         else:
-            parts[0] = parts[0].replace("\n</think>", "")
-        return kind
+            # The layout of many chat models: a closing sentence between the reasoning and the answer tag.
+            response = response.replace(f"{THINK_CLOSE}\n{ANSWER_OPEN}",
+                                        f"{THINK_CLOSE}\n\n{summary(stated, rng)} {ANSWER_OPEN}")
+        return response, kind

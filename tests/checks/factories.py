@@ -6,6 +6,7 @@ import polars as pl
 
 from curation.schema import row_id
 from curation.store import SnapshotInfo, Store
+from curation.verify.trace_format import render
 from tests.conftest import pool_frame
 
 SOURCES = ("synth_chart", "synth_geometry")
@@ -19,7 +20,7 @@ def good_pool(store: Store, n: int = 12) -> pl.DataFrame:
 
 
 def trace(answer: str, words: int = 12) -> str:
-    return "<think>" + " ".join(["reason"] * words) + "</think> So the result follows. <answer>" + answer + "</answer>"
+    return render(" ".join(["reason"] * words), answer)
 
 
 def good_frame(store: Store, kind: str, n: int = 12) -> pl.DataFrame:

@@ -8,17 +8,22 @@ from tests.conftest import rollouts_frame
 from tests.filters.helpers import run_stage
 
 TRACES = [
-    ("<think>The bar for 2019 reads 4.</think> The value is 4. <answer>4</answer>", "correct", None),
+    ("<think>The bar for 2019 reads 4.</think> The value is 4. <answer>4</answer>", "correct",
+     "text_between_think_and_answer"),
     ("<think>Half of 8 is 4.</think><answer>\\boxed{4.0}</answer>", "correct", None),
-    ("<think>Counting gives 5.</think> So 5. <answer>5</answer>", "wrong", None),
+    ("<think>Counting gives 5.</think> So 5. <answer>5</answer>", "wrong", "text_between_think_and_answer"),
     ("<think>I count the squares.</think> I am not sure.", "unparseable", "missing_answer_tag"),
     ("<think>4</think><answer></answer>", "unparseable", "empty_answer"),
     ("<think>a</think><answer>3</answer> <answer>4</answer>", "correct", "several_answer_tags"),
     ("<think>4</think><answer>4</answer> extra words", "correct", "text_after_answer"),
-    ("<think>4</think><answer>4</answer><|im_end|>", "correct", "text_after_answer"),
+    ("<think>4</think><answer>4</answer><|im_end|>", "correct", "special_token"),
     ("<think>x</think><think>4</think><answer>4</answer>", "correct", "think_block_count"),
     ("So the answer is 4.", "correct", "think_block_count"),
     ("<think>4 [INST]</think><answer>4</answer>", "correct", "special_token"),
+    ("<think> \n</think><answer>4</answer>", "correct", "empty_think"),
+    ("\n<think>\nTwo and two.\n</think>\n\n<answer> 4 </answer>\n", "correct", None),
+    ("<answer>4</answer><think>4</think>", "correct", "think_not_first"),
+    ("<think>4 <answer>4</answer></think>", "correct", "answer_inside_think"),
 ]
 
 

@@ -30,7 +30,7 @@ def test_filters_never_lose_a_row(store, responses):
 
 
 def test_full_chain_through_the_pipeline(store, tmp_path):
-    responses = ["<think>There are 4. Wait, recount: 4.</think> So 4. <answer>4</answer>",
+    responses = ["<think>There are 4. Wait, recount: 4.</think>\n<answer>4</answer>",
                  "<think>" + "step " * 600 + "4</think><answer>4</answer>",
                  "<think>It is 5.</think><answer>5</answer>", "<think>hmm</think> no idea",
                  "<think>4</think><answer>4</answer> trailing", "<think>Short: 4.</think><answer>4.0</answer>"]

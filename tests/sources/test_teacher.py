@@ -12,6 +12,7 @@ from curation.sources.synthetic import generate_problems
 from curation.sources.teacher import LABELS, SyntheticTeacher, TeacherConfig
 from curation.sources.teacher_forms import equivalent_form, parse_number, wrong_answer
 from curation.sources.teacher_text import REFLECTION_MARKERS
+from curation.verify.trace_format import check
 
 ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 
@@ -103,7 +104,7 @@ def test_reflections_come_after_the_answer_and_only_when_labelled(traced):
 def test_malformed_labels_match_the_text(traced):
     malformed = [t for _, t in traced if t.labels["malformed"]]
     assert {t.kinds["malformed"] for t in malformed} == {"two_think", "special_tokens", "text_after_answer",
-                                                          "missing_close"}
+                                                          "missing_close", "text_between"}
     for t in malformed:
         kind = t.kinds["malformed"]
         if kind == "two_think":
@@ -112,12 +113,21 @@ def test_malformed_labels_match_the_text(traced):
             assert re.search(r"<\|\w+\|>|</s>$", t.response)
         elif kind == "text_after_answer":
             assert not t.response.rstrip().endswith("</answer>")
+        elif kind == "text_between":
+            assert re.search(r"</think>\s*\S[^<]*<answer>", t.response)
         else:
             assert "</think>" not in t.response
     for _, t in traced:
         if not t.labels["malformed"] and not t.labels["unparseable"]:
             assert t.response.startswith("<think>\n") and t.response.count("</think>") == 1
             assert t.response.endswith("</answer>") and "<|" not in t.response
+
+
+def test_format_check_accepts_exactly_the_traces_without_format_defects(traced):
+    """The teacher writes with trace_format.render; every malformed or unparseable trace breaks the format."""
+    for _, t in traced:
+        ok, issue = check(t.response)
+        assert ok == (not t.labels["malformed"] and not t.labels["unparseable"]), (issue, t.kinds, t.response[-120:])
 
 
 def test_equivalent_forms_are_equal_in_value():

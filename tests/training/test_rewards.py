@@ -28,8 +28,17 @@ def test_accuracy_maps_choice_letters_and_accepts_answer_column():
 
 def test_format_wants_think_then_answer():
     assert format_reward(["<think>a</think>\n<answer>1</answer>", "<answer>1</answer>",
-                          "<think>a</think><answer>1</answer> trailing", conversational("<think></think><answer>x</answer>"),
+                          "<think>a</think><answer>1</answer> trailing", conversational("<think>b</think><answer>x</answer>"),
                           "<think>a<think>b</think><answer>1</answer>"]) == [1.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_format_is_the_curation_rule():
+    # The layout curated SFT data has (and the synthetic teacher writes) scores 1; a summary sentence
+    # between the tags, an empty think or answer, or a leftover end-of-turn token scores 0, as the filter.
+    assert format_reward(["<think>\nTwo and two.\n</think>\n<answer>4</answer>\n",
+                          "<think>Two and two.</think> So the answer is 4. <answer>4</answer>",
+                          "<think> </think><answer>4</answer>", "<think>a</think><answer> </answer>",
+                          "<think>a</think><answer>4</answer><|im_end|>"]) == [1.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def test_length_penalty_starts_past_the_limit():
