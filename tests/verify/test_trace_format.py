@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from curation.rows import KEEP
 from curation.sources.synthetic import generate_problems
 from curation.sources.teacher import SyntheticTeacher, TeacherConfig
-from curation.stages.base import KEEP
 from curation.verify.trace_format import ISSUES, PATTERN, check, issue_expr, render
 from tests.conftest import rollouts_frame
 from tests.filters.helpers import run_stage
