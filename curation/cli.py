@@ -39,6 +39,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "curation.publish.cli",
     "curation.review.cli",
     "training.cli",
+    "training.eval.cli",
 )
 
 StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",

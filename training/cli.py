@@ -128,23 +128,26 @@ def register(app: typer.Typer) -> None:
             max_new_tokens: Annotated[int | None, typer.Option(help="override the greedy preset's 2048")] = None,
             results: Annotated[Path | None, typer.Option(help="write per-row verdicts to this parquet file")] = None,
             store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """Accuracy of MODEL on SNAPSHOT with the paper's greedy decoding and the curation grader."""
-        from curation.cli import console, fail, open_store, print_json
+        """Same as `thinkset eval MODEL --on SNAPSHOT` (kept for existing scripts)."""
+        import shutil
+
+        from curation.cli import fail, open_store, print_json
+        from curation.stages.base import StageFailed
         from curation.store import SnapshotNotFound
-        from training.evaluate import evaluate
+        from training.eval import run_eval
+        from training.eval.cli import print_eval
 
         try:
             with _quiet_stdout(json_out):
-                outcome = evaluate(snapshot, model, store=open_store(store), backend=backend, base_url=base_url,
-                                   limit=limit, max_new_tokens=max_new_tokens, results_path=results)
-        except (SnapshotNotFound, ValueError) as exc:
+                outcome = run_eval(open_store(store), model, snapshot, backend=backend, base_url=base_url,
+                                   limit=limit, max_new_tokens=max_new_tokens)
+        except (SnapshotNotFound, StageFailed, ValueError) as exc:
             fail(str(exc))
             return
-        if json_out:
-            print_json(outcome.to_json())
-        else:
-            console.print(f"{outcome.model} on {outcome.snapshot}: accuracy {outcome.accuracy:.3f} over "
-                          f"{outcome.rows} problems; by source {outcome.by_source}")
+        if results is not None:
+            results.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(outcome.rows_path, results)
+        print_json(outcome.to_json()) if json_out else print_eval(outcome)
 
     @dev_app.command("tiny-model")
     def tiny_model(out: Annotated[Path, typer.Argument(help="folder to write the model into")],

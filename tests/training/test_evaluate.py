@@ -1,31 +1,37 @@
-"""evaluate: generate through a curation backend, grade with curation.verify, record the eval in the catalog."""
+"""Evaluating the tiny Qwen2.5-VL through the transformers backend: `thinkset eval` records the eval
+artifact with edges to the snapshot and the registered model; `thinkset train evaluate` delegates to it."""
 
 from __future__ import annotations
 
-import polars as pl
+import json
+
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.verify import grade
-from training.evaluate import evaluate
+from training.eval import run_eval
 
 
-def test_synthetic_teacher_accuracy_matches_the_grader(demo_store, tmp_path):
-    results = tmp_path / "eval.parquet"
-    outcome = evaluate("pool-demo", "synthetic-teacher", store=demo_store, backend="synthetic",
-                       results_path=results)
-    rows = pl.read_parquet(results)
-    assert outcome.rows == rows.height == demo_store.open("pool-demo").info.rows
-    regraded = [grade(r["response"], r["answer"]).correct for r in rows.iter_rows(named=True)]
-    assert rows["correct"].to_list() == regraded
-    assert outcome.accuracy == round(sum(regraded) / len(regraded), 4) > 0
-    assert set(outcome.by_source) == set(rows["source"])
-    edges = demo_store.catalog.query("SELECT kind FROM edges WHERE dst_id = ?", [outcome.artifact_id])
-    assert [e["kind"] for e in edges] == ["evaluated_on"]
+def test_tiny_model_eval_creates_the_artifact_and_edges(demo_store, tiny_model_dir):
+    sft = demo_store.open("sft-demo").info
+    model_id = demo_store.register_artifact(name="tiny-sft", kind="model", path=str(tiny_model_dir.resolve()),
+                                            edges=[(sft.id, "trained_on")])
+    result = run_eval(demo_store, str(tiny_model_dir), "pool-demo", limit=2, max_new_tokens=4)
+    assert (result.n, result.backend, result.model, result.model_id) == (2, "transformers", "tiny-sft@v1", model_id)
+    rows = result.rows()
+    assert rows.height == 2 and rows["response"].null_count() == 0
+    assert 0.0 <= result.ci95[0] <= result.accuracy <= result.ci95[1] <= 1.0
+    edges = {e["kind"]: e["src_id"] for e in demo_store.catalog.query(
+        "SELECT src_id, kind FROM edges WHERE dst_id = ?", [result.artifact_id])}
+    assert edges == {"evaluated_on": demo_store.open("pool-demo").info.id, "evaluated": model_id}
+    again = run_eval(demo_store, "tiny-sft", "pool-demo", limit=2, max_new_tokens=4)  # by artifact name
+    assert again.reused and again.artifact_id == result.artifact_id
 
 
-def test_cli_evaluates_the_tiny_model(demo_store, tiny_model_dir):
-    result = CliRunner().invoke(app, ["train", "evaluate", str(tiny_model_dir), "pool-demo", "--limit", "2",
-                                      "--max-new-tokens", "4", "--store", str(demo_store.root), "--json"])
-    assert result.exit_code == 0, result.output
-    assert '"rows": 2' in result.stdout and '"accuracy"' in result.stdout
+def test_train_evaluate_delegates_to_eval(demo_store, tiny_model_dir, tmp_path):
+    results = tmp_path / "rows.parquet"
+    out = CliRunner().invoke(app, ["train", "evaluate", str(tiny_model_dir), "pool-demo", "--limit", "2",
+                                   "--max-new-tokens", "4", "--results", str(results), "--store",
+                                   str(demo_store.root), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["n"] == 2 and data["artifact_id"] and results.is_file()
