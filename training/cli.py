@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
         import shutil
 
         from curation.cli import fail, open_store, print_json
-        from curation.stages.base import StageFailed
+        from curation.rows import StageFailed
         from curation.store import SnapshotNotFound
         from training.eval import run_eval
         from training.eval.cli import print_eval

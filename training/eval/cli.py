@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         study (`eval captions --reasoner R --captions A B`)."""
         from curation.cli import console, fail, open_store, print_json, table
         from curation.progress import progress_bar
-        from curation.stages.base import StageFailed
+        from curation.rows import StageFailed
         from curation.store import SnapshotNotFound
         from training.eval.artifact import list_evals
         from training.eval.captions import caption_study
