@@ -2,10 +2,10 @@
 
 Wilson's score interval stays inside [0, 1] and keeps its coverage for small n
 and accuracies near 0 or 1, where the normal (Wald) interval does not. The
-difference of two accuracies uses Newcombe's hybrid score interval (built from
-the two Wilson intervals) for independent samples, and the normal interval of
-the mean per-problem difference when both evals scored the same problems
-(paired: for 0/1 scores this is the McNemar-style interval on discordant pairs).
+difference of two accuracies uses Newcombe's hybrid score intervals (built from
+the two Wilson intervals): for independent samples, and for paired 0/1 scores
+when both evals scored the same problems (with the correlation of the pairs);
+paired fractional scores (k > 1) use the normal interval of the mean difference.
 """
 
 from __future__ import annotations
@@ -42,12 +42,12 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 
 def pass_at_k_values(k: int) -> list[int]:
-    """The j reported for ``k`` samples: 1, 2, 4, ... up to k (and k itself)."""
+    """The j reported for ``k`` samples: 1, 2, 4, ... up to k."""
     values, j = [], 1
     while j <= k:
         values.append(j)
         j *= 2
-    return values if values[-1] == k else [*values, k]
+    return values
 
 
 def difference_unpaired(p1: float, n1: int, p2: float, n2: int, z: float = Z95) -> tuple[float, float, float]:
@@ -59,8 +59,35 @@ def difference_unpaired(p1: float, n1: int, p2: float, n2: int, z: float = Z95) 
 
 
 def difference_paired(scores1: np.ndarray, scores2: np.ndarray, z: float = Z95) -> tuple[float, float, float]:
-    """(mean difference, low, high) of per-problem scores of two evals on the same problems."""
-    diffs = np.asarray(scores1, dtype=float) - np.asarray(scores2, dtype=float)
+    """(mean difference, low, high) of per-problem scores of two evals on the same problems.
+
+    0/1 scores (one sample per problem): Newcombe's score interval for paired proportions (his method
+    10), which stays sensible when few pairs disagree. Fractional scores (mean of k samples): the normal
+    interval of the mean per-problem difference.
+    """
+    first, second = np.asarray(scores1, dtype=float), np.asarray(scores2, dtype=float)
+    if first.size and np.isin(first, (0.0, 1.0)).all() and np.isin(second, (0.0, 1.0)).all():
+        return _newcombe_paired(first.astype(bool), second.astype(bool), z)
+    return _normal_paired(first, second, z)
+
+
+def _newcombe_paired(first: np.ndarray, second: np.ndarray, z: float) -> tuple[float, float, float]:
+    n = first.size
+    both, only_first = int((first & second).sum()), int((first & ~second).sum())
+    only_second, neither = int((~first & second).sum()), int((~first & ~second).sum())
+    p1, p2 = (both + only_first) / n, (both + only_second) / n
+    l1, u1 = wilson(both + only_first, n, z)
+    l2, u2 = wilson(both + only_second, n, z)
+    margins = (both + only_first) * (only_second + neither) * (both + only_second) * (only_first + neither)
+    phi = (both * neither - only_first * only_second) / math.sqrt(margins) if margins else 0.0
+    d = p1 - p2
+    below = math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    above = math.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return d, max(-1.0, d - below), min(1.0, d + above)
+
+
+def _normal_paired(first: np.ndarray, second: np.ndarray, z: float) -> tuple[float, float, float]:
+    diffs = first - second
     n = diffs.size
     if n == 0:
         return 0.0, 0.0, 0.0

@@ -41,7 +41,7 @@ def test_pass_at_k_needs_k_samples():
     with pytest.raises(ValueError, match="at least 4"):
         pass_at_k(2, 1, 4)
     assert pass_at_k_values(4) == [1, 2, 4]
-    assert pass_at_k_values(6) == [1, 2, 4, 6]
+    assert pass_at_k_values(6) == [1, 2, 4]
     assert pass_at_k_values(1) == [1]
 
 
@@ -69,10 +69,30 @@ def test_difference_intervals():
     assert d == pytest.approx(0.2) and 0.0 < low < d < high < 0.4  # a clear difference excludes 0
     d, low, high = difference_unpaired(0.5, 10, 0.4, 10)
     assert low < 0 < high  # ten problems cannot tell 50% from 40%
-    a = np.array([1, 1, 1, 0, 1, 0, 1, 1])
-    b = np.array([1, 0, 1, 0, 1, 0, 0, 1])
+
+
+def paired(both: int, only_a: int, only_b: int, neither: int) -> tuple[np.ndarray, np.ndarray]:
+    a = np.array([1] * both + [1] * only_a + [0] * only_b + [0] * neither)
+    b = np.array([1] * both + [0] * only_a + [1] * only_b + [0] * neither)
+    return a, b
+
+
+def test_paired_difference_of_proportions_is_newcombes_interval():
+    # Newcombe (1998), Statistics in Medicine 17:2635, example (a): 36/12/2/0 pairs, method 10
+    d, low, high = difference_paired(*paired(36, 12, 2, 0))
+    assert (d, round(low, 4), round(high, 4)) == (pytest.approx(0.2), 0.0569, 0.3404)
+    d, low, high = difference_paired(*paired(2, 0, 0, 0))
+    assert d == 0.0 and low < 0 < high  # two agreeing problems say little, not "exactly 0"
+    a, b = paired(10, 3, 1, 6)  # agreeing pairs: knowing the pairing narrows the interval
     d, low, high = difference_paired(a, b)
-    discordant_b, discordant_c, n = 2, 0, 8  # McNemar-style interval on discordant pairs
-    se = math.sqrt(discordant_b + discordant_c - (discordant_b - discordant_c) ** 2 / n) / n
-    assert d == pytest.approx(0.25) and (low, high) == pytest.approx((0.25 - 1.959964 * se, 0.25 + 1.959964 * se))
-    assert difference_paired(a, a) == (0.0, 0.0, 0.0)
+    _, unpaired_low, unpaired_high = difference_unpaired(a.mean(), a.size, b.mean(), b.size)
+    assert -1 <= low <= d <= high <= 1 and high - low < unpaired_high - unpaired_low
+    assert difference_paired(a, a)[0] == 0.0
+
+
+def test_paired_difference_of_fractional_scores_is_the_normal_interval():
+    a, b = np.array([1.0, 0.75, 0.5, 0.25]), np.array([0.5, 0.75, 0.25, 0.0])
+    d, low, high = difference_paired(a, b)
+    diffs = a - b
+    half = 1.959964 * math.sqrt(diffs.var() / diffs.size)
+    assert d == pytest.approx(0.25) and (low, high) == pytest.approx((0.25 - half, 0.25 + half), abs=1e-6)
