@@ -13,7 +13,7 @@ from typing import Any
 from curation.store import Store
 
 # Where the decontaminate stage keeps its lineage check (first found wins).
-STATUS_MODULES = ("curation.filters.decontaminate", "curation.filters.decontamination", "curation.decontaminate")
+STATUS_MODULES = ("curation.store.lineage_query", "curation.filters.decontaminate")
 
 
 def _status_function() -> Callable[..., Any] | None:
@@ -50,5 +50,7 @@ def contamination_warning(store: Store, model_artifact_id: str | None, model_lab
     status = check(store, model_artifact_id, snapshot_id)
     if _is_clean(status):
         return None
-    return (f"warning: {model_label}'s training lineage was not decontaminated against {snapshot_ref}; "
-            f"add a decontaminate stage naming {snapshot_ref.split('@')[0]} to its training recipes")
+    message = getattr(status, "message", None) or (
+        f"{model_label}'s training lineage was not decontaminated against {snapshot_ref}; add a decontaminate "
+        f"stage naming {snapshot_ref.split('@')[0]} to its training recipes")
+    return f"warning: {message}"

@@ -126,3 +126,14 @@ def test_bad_input_is_a_clear_error(demo_store):
         run_eval(demo_store, "synthetic-teacher", "pool-demo", backend="synthetic", mode="text")
     with pytest.raises(EvalError, match="k must be at least 1"):
         run_eval(demo_store, "synthetic-teacher", "pool-demo", backend="synthetic", k=0)
+
+
+def test_no_warning_when_the_training_data_was_decontaminated_against_the_eval(demo_store, capsys, tmp_path):
+    pytest.importorskip("curation.store.lineage_query", reason="the decontaminate stage's lineage check")
+    pool, sft = demo_store.open("pool-demo").info, demo_store.open("sft-demo").info
+    demo_store.add_edge(pool.id, sft.id, "decontaminated_against")  # what the decontaminate stage records
+    demo_store.register_artifact(name="clean-model", kind="model", path=tmp_path / "model",
+                                 edges=[(sft.id, "trained_on")])
+    result = run_eval(demo_store, "clean-model", "pool-demo", backend="synthetic", model_name="synthetic-teacher",
+                      limit=2)
+    assert result.warnings == [] and "warning" not in capsys.readouterr().err
