@@ -26,7 +26,7 @@ from curation.recipe import Recipe, RecipeError, StageSpec
 from curation.rows import KEEP, REASON, RESERVED_COLUMNS, StageFailed
 from curation.schema import SCHEMAS
 from curation.stages.base import SourceStage, Stage, StageContext
-from curation.store import SnapshotInfo, SnapshotNotFound, SnapshotWriter, Store, content_id
+from curation.store import SnapshotInfo, SnapshotNotFound, SnapshotWriter, Store
 
 EDGE_PRIORITY = ("generated_by", "selected_with", "reviewed_in", "filtered_from")
 
@@ -139,12 +139,6 @@ class Pipeline:
             kind = self.output_kind(parent.kind if parent else None, stages)
             config = {"recipe": self.recipe.name, "stages": [s.config() for s in stages]}
             parents = [parent.id] if parent else []
-            existing = self.store.find(content_id(segment.output, parents, config))
-            if existing is not None:
-                result.reused.append(existing)
-                result.in_order.append(existing)
-                parent = existing
-                continue
             edge_kind = min((s.edge_kind for s in stages), key=lambda k: EDGE_PRIORITY.index(k)
                             if k in EDGE_PRIORITY else len(EDGE_PRIORITY))
             detail: dict[str, Any] = {"recipe": self.recipe.name, "recipe_digest": self.recipe.digest}
@@ -156,6 +150,15 @@ class Pipeline:
                                                  # the recipe's `checks:` apply to its final snapshot
                                                  "checks": self.recipe.checks
                                                  if segment.output == self.recipe.output else {}})
+            existing = self.store.find(writer.id)
+            if existing is not None:  # the same input, config and code made it before: nothing to do
+                writer.abort()
+                for stage in stages:
+                    stage.close()
+                result.reused.append(existing)
+                result.in_order.append(existing)
+                parent = existing
+                continue
             try:
                 self._run_segment(segment, stages, parent, writer, kind)
                 info = writer.commit()

@@ -92,27 +92,24 @@ class CheckResult:
 
 def save_result(store: Store, result: CheckResult) -> None:
     """Record a run and its outcomes in the catalog (tables of sql/catalog_checks.sql)."""
-    with store.catalog.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO check_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            result.run_id, result.snapshot_id, result.snapshot_ref, result.kind, result.success, result.rows,
-            len(result.outcomes), len(result.failed), result.seconds, json.dumps(result.config, default=str),
-            result.report_path, result.created_at])
-        for index, o in enumerate(result.outcomes):
-            con.execute("INSERT INTO check_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                result.run_id, index, o.name, o.expectation, o.column, o.success, o.element_count,
-                o.unexpected_count, o.observed, json.dumps(o.examples, default=str), o.message])
-        con.execute("COMMIT")
+    run = dict(run_id=result.run_id, snapshot_id=result.snapshot_id, snapshot_ref=result.snapshot_ref,
+               kind=result.kind, success=result.success, rows=result.rows, expectations=len(result.outcomes),
+               failed=len(result.failed), seconds=result.seconds, config=json.dumps(result.config, default=str),
+               report_path=result.report_path, created_at=result.created_at)
+    outcomes = [dict(run_id=result.run_id, position=index, name=o.name, expectation=o.expectation,
+                     column_name=o.column, success=o.success, element_count=o.element_count,
+                     unexpected_count=o.unexpected_count, observed=o.observed,
+                     examples=json.dumps(o.examples, default=str), message=o.message)
+                for index, o in enumerate(result.outcomes)]
+    store.catalog.save_check_run(run, outcomes)
 
 
 def latest_result(store: Store, snapshot_id: str) -> CheckResult | None:
     """The most recent check run of a snapshot, or None when it was never checked."""
-    runs = store.catalog.query(
-        "SELECT * FROM check_runs WHERE snapshot_id = ? ORDER BY created_at DESC LIMIT 1", [snapshot_id])
-    if not runs:
+    found = store.catalog.latest_check_run(snapshot_id)
+    if found is None:
         return None
-    run = runs[0]
-    rows = store.catalog.query("SELECT * FROM check_outcomes WHERE run_id = ? ORDER BY position", [run["run_id"]])
+    run, rows = found
     outcomes = [Outcome(name=r["name"], expectation=r["expectation"], column=r["column_name"], success=r["success"],
                         element_count=r["element_count"], unexpected_count=r["unexpected_count"],
                         observed=r["observed"] or "", examples=json.loads(r["examples"] or "[]"),

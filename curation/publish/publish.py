@@ -6,7 +6,6 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import datasets
@@ -103,7 +102,7 @@ def record_publication(store: Store, snapshot: Snapshot, result: PublishResult, 
                        run_id: str | None) -> None:
     upload = result.upload
     assert upload is not None
-    with store.catalog.connect() as con:
-        con.execute("INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            snapshot.info.id, snapshot.info.ref, upload.repo, upload.revision, upload.tag, upload.commit_url,
-            private, result.forced, run_id, json.dumps(result.files), datetime.now(UTC).replace(tzinfo=None)])
+    store.catalog.record_publication(dict(
+        snapshot_id=snapshot.info.id, snapshot_ref=snapshot.info.ref, repo=upload.repo, revision=upload.revision,
+        tag=upload.tag, commit_url=upload.commit_url, private=private, forced=result.forced, check_run_id=run_id,
+        files=json.dumps(result.files)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -24,15 +23,8 @@ class Review:
     api_url: str
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def find_reviews(store: Store, snapshot_id: str) -> list[Review]:
-    rows = store.catalog.query(
-        "SELECT review_id, snapshot_id, workspace, dataset, api_url FROM reviews WHERE snapshot_id = ? "
-        "ORDER BY created_at", [snapshot_id])
-    return [Review(**row) for row in rows]
+    return [Review(**row) for row in store.catalog.reviews_of(snapshot_id)]
 
 
 def get_review(store: Store, info: SnapshotInfo, workspace: str | None = None) -> Review:
@@ -57,31 +49,24 @@ def ensure_review(store: Store, info: SnapshotInfo, workspace: str, dataset: str
         name=f"review-{dataset}", kind="review", artifact_type="review", path=f"argilla:{workspace}/{dataset}",
         metadata={"snapshot": info.ref, "workspace": workspace, "dataset": dataset, "api_url": api_url},
         edges=[(info.id, "reviewed_in")])
-    with store.catalog.connect() as con:
-        con.execute("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?)",
-                    [review_id, info.id, workspace, dataset, api_url, _now()])
+    store.catalog.insert_review(dict(review_id=review_id, snapshot_id=info.id, workspace=workspace,
+                                     dataset=dataset, api_url=api_url))
     return Review(review_id, info.id, workspace, dataset, api_url)
 
 
 def record_push(store: Store, review: Review, items: pl.DataFrame, params: dict[str, Any], added: int) -> None:
     """Remember which rows went to reviewers (rows already listed stay as they were)."""
-    with store.catalog.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO review_pushes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [review.review_id, _now(), params["sample"], ",".join(params["stratify"]),
-                     params["include_rejected"], params["seed"], added])
-        for row in items.iter_rows(named=True):
-            origin = "kept" if row["filter_stage"] == "kept" else "rejected"
-            con.execute("INSERT OR IGNORE INTO review_items VALUES (?, ?, ?, ?, ?, ?)",
-                        [review.review_id, row["id"], origin, row["filter_stage"], row["filter_stage_index"],
-                         row["filter_reason"]])
-        con.execute("COMMIT")
+    push = dict(review_id=review.review_id, sample_size=params["sample"], stratify=",".join(params["stratify"]),
+                include_rejected=params["include_rejected"], seed=params["seed"], records_added=added)
+    rows = [dict(review_id=review.review_id, row_id=row["id"],
+                 origin="kept" if row["filter_stage"] == "kept" else "rejected", filter_stage=row["filter_stage"],
+                 filter_stage_index=row["filter_stage_index"], filter_reason=row["filter_reason"])
+            for row in items.iter_rows(named=True)]
+    store.catalog.record_review_push(push, rows)
 
 
 def load_responses(store: Store, review: Review) -> pl.DataFrame:
-    rows = store.catalog.query(
-        f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM review_responses WHERE review_id = ? ORDER BY row_id, reviewer",
-        [review.review_id])
+    rows = store.catalog.review_responses(review.review_id)
     schema = {"review_id": pl.Utf8, "row_id": pl.Utf8, "reviewer": pl.Utf8, "status": pl.Utf8,
               "decision": pl.Utf8, "quality": pl.Int64, "corrected_answer": pl.Utf8, "note": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)
@@ -95,20 +80,13 @@ def replace_responses(store: Store, review: Review, responses: list[dict[str, An
     changed = sum(1 for key in after if key in before and before[key] != after[key])
     removed = sum(1 for key in before if key not in after)
     if added or changed or removed:
-        with store.catalog.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute("DELETE FROM review_responses WHERE review_id = ?", [review.review_id])
-            for row in after.values():
-                con.execute(f"INSERT INTO review_responses VALUES ({', '.join('?' * len(RESPONSE_COLUMNS))})",
-                            [row[c] for c in RESPONSE_COLUMNS])
-            con.execute("COMMIT")
+        store.catalog.replace_review_responses(review.review_id,
+                                               [{c: row[c] for c in RESPONSE_COLUMNS} for row in after.values()])
     return {"responses": len(after), "added": added, "changed": changed, "removed": removed}
 
 
 def load_items(store: Store, review: Review) -> pl.DataFrame:
-    rows = store.catalog.query(
-        "SELECT row_id, origin, filter_stage, filter_stage_index, filter_reason FROM review_items "
-        "WHERE review_id = ? ORDER BY row_id", [review.review_id])
+    rows = store.catalog.review_items(review.review_id)
     schema = {"row_id": pl.Utf8, "origin": pl.Utf8, "filter_stage": pl.Utf8, "filter_stage_index": pl.Int64,
               "filter_reason": pl.Utf8}
     return pl.DataFrame(rows, schema=schema)

@@ -1,50 +1,238 @@
-"""The DuckDB catalog: artifacts, lineage edges, funnel counts, rejections.
+"""The DuckDB catalog, and the one owner of its SQL: artifacts, lineage edges, funnel counts, rejections, and
+the tables features add (check runs, publications, reviews).
 
-Connections are short-lived (one per operation) so that several thinkset
-commands can use one store one after another without holding DuckDB's lock.
+Every statement is named and lives in a ``sql/queries_*.sql`` file (``-- name: <statement>`` blocks, named
+parameters, named columns); the DDL is ``sql/catalog*.sql``. Features call the methods here, never SQL of
+their own. Connections are short-lived (one per operation) so that several thinkset commands can use one
+store one after another without holding DuckDB's lock; every write is one transaction.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from curation.store.commit import SnapshotCommit
+from curation.store.snapshot import SnapshotInfo
+
+SQL_PACKAGE = "sql"  # the top-level sql/ folder, shipped as a package so a wheel install has it
+_STATEMENT = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 
 def sql_file(name: str) -> str:
-    """Text of a SQL file kept in the top-level ``sql/`` folder."""
-    return (SQL_DIR / name).read_text()
+    """Text of a SQL file of the ``sql/`` package (a source checkout or an installed wheel alike)."""
+    return resources.files(SQL_PACKAGE).joinpath(name).read_text()
+
+
+def sql_files(prefix: str) -> list[str]:
+    """Names of the package's ``.sql`` files starting with ``prefix``, sorted."""
+    return sorted(f.name for f in resources.files(SQL_PACKAGE).iterdir()
+                  if f.name.startswith(prefix) and f.name.endswith(".sql"))
+
+
+@cache
+def statements() -> dict[str, str]:
+    """Every named statement of ``sql/queries_*.sql``; a name defined twice is an error."""
+    found: dict[str, str] = {}
+    for file in sql_files("queries_"):
+        parts = _STATEMENT.split(sql_file(file))
+        for name, text in zip(parts[1::2], parts[2::2], strict=True):
+            if name in found:
+                raise ValueError(f"sql/{file}: statement {name!r} is defined twice")
+            found[name] = text.strip().rstrip(";")
+    return found
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str)
 
 
 class Catalog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, root: Path | None = None) -> None:
         self.path = Path(path)
+        self.root = Path(root) if root is not None else self.path.parent  # relative artifact paths start here
         self._initialised = False
 
-    def _ddl(self) -> list[str]:
-        files = [SQL_DIR / "catalog.sql"] + sorted(SQL_DIR.glob("catalog_*.sql"))
-        return [f.read_text() for f in files]
-
+    # -- connections ------------------------------------------------------------
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.path))
         try:
             if not self._initialised:
-                for ddl in self._ddl():
-                    con.execute(ddl)
+                for ddl in ["catalog.sql", *sql_files("catalog_")]:
+                    con.execute(sql_file(ddl))
                 self._initialised = True
             yield con
         finally:
             con.close()
 
-    def query(self, sql: str, params: list | None = None) -> list[dict]:
-        """Rows of a query as dicts (for CLI tables and tests)."""
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One connection, one transaction: committed when the block ends, rolled back when it raises."""
         with self.connect() as con:
-            cursor = con.execute(sql, params or [])
-            names = [d[0] for d in cursor.description] if cursor.description else []
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:
+        """Rows of an ad-hoc read query as dicts (for CLI tables, reports and tests)."""
+        with self.connect() as con:
+            return _dicts(con.execute(sql, params or []))
+
+    def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        return self.query(statements()[statement], params)
+
+    # -- artifacts and snapshots -----------------------------------------------------
+    def next_version(self, name: str) -> int:
+        return int(self._read("next_version", name=name)[0]["version"]) + 1
+
+    def find(self, artifact_id: str) -> SnapshotInfo | None:
+        rows = self._read("artifact_by_id", id=artifact_id)
+        return self._info(rows[0]) if rows else None
+
+    def find_version(self, name: str, version: int | None = None) -> SnapshotInfo | None:
+        """``name@version``, or the latest version of ``name`` when ``version`` is None."""
+        rows = self._read("artifact_latest", name=name) if version is None \
+            else self._read("artifact_at_version", name=name, version=version)
+        return self._info(rows[0]) if rows else None
+
+    def snapshots(self, name: str | None = None) -> list[SnapshotInfo]:
+        return [self._info(row) for row in self._read("snapshots", name=name)]
+
+    def artifacts(self, artifact_type: str | None = None) -> list[dict[str, Any]]:
+        return self._read("artifacts", artifact_type=artifact_type)
+
+    def lineage(self, artifact_id: str) -> list[dict[str, Any]]:
+        """All edges above ``artifact_id`` (its ancestry) and the edges out of it, with names and versions."""
+        return self._read("lineage", id=artifact_id)
+
+    def funnel(self, snapshot_id: str) -> list[dict[str, Any]]:
+        """Rows in/out and drop reasons per stage of one snapshot (``sql/funnel.sql``, readable by hand)."""
+        return self.query(sql_file("funnel.sql"), [snapshot_id])
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return str(Path(path).relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def _info(self, row: dict[str, Any]) -> SnapshotInfo:
+        parents = [r["src_id"] for r in self._read("parent_ids", id=row["id"])]
+        path = Path(row["path"])
+        return SnapshotInfo(id=row["id"], name=row["name"], version=row["version"], kind=row["kind"],
+                            rows=row["rows"] or 0, path=path if path.is_absolute() else self.root / path,
+                            created_at=row["created_at"], code_version=row["code_version"] or "", parents=parents)
+
+    def commit_snapshot(self, commit: SnapshotCommit) -> None:
+        """List a snapshot whose files are in place: its artifact, edges, funnel and rejections, one transaction."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["insert_artifact"], dict(
+                id=commit.id, name=commit.name, version=commit.version, kind=commit.kind, artifact_type="snapshot",
+                path=self._relative(commit.path), rows=commit.rows, code_version=commit.code_version,
+                created_at=commit.created_at, manifest=commit.manifest_json))
+            for parent in commit.parents:
+                con.execute(s["insert_edge"], dict(src_id=parent, dst_id=commit.id, kind=commit.edge_kind,
+                                                   detail=commit.edge_detail_json, created_at=commit.created_at))
+            for f in commit.funnel:
+                con.execute(s["insert_funnel"], dict(
+                    snapshot_id=commit.id, stage_index=f.stage_index, stage=f.stage, stage_type=f.stage_type,
+                    rows_in=f.rows_in, rows_out=f.rows_out, seconds=f.seconds))
+            for r in commit.reasons:
+                con.execute(s["insert_funnel_reason"], dict(snapshot_id=commit.id, stage_index=r.stage_index,
+                                                            stage=r.stage, reason=r.reason, rows=r.rows))
+            if commit.rejection_files:
+                con.execute(s["insert_rejections"], dict(snapshot_id=commit.id, files=list(commit.rejection_files)))
+
+    def insert_artifact(self, *, artifact_id: str, name: str, version: int, kind: str, artifact_type: str,
+                        path: str, code_version: str, created_at: datetime, metadata: dict[str, Any],
+                        edges: list[tuple[str, str]]) -> None:
+        """A non-snapshot artifact (a model, a review) with edges (parent_id, edge_kind) into it."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["insert_artifact"], dict(
+                id=artifact_id, name=name, version=version, kind=kind, artifact_type=artifact_type, path=path,
+                rows=None, code_version=code_version, created_at=created_at, manifest=_json(metadata)))
+            for parent, edge_kind in edges:
+                con.execute(s["insert_edge"], dict(src_id=parent, dst_id=artifact_id, kind=edge_kind, detail=None,
+                                                   created_at=created_at))
+
+    def add_edge(self, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:
+        with self.transaction() as con:
+            con.execute(statements()["insert_edge"], dict(src_id=src_id, dst_id=dst_id, kind=kind,
+                                                          detail=json.dumps(detail or {}), created_at=_now()))
+
+    # -- checks (sql/catalog_checks.sql) -------------------------------------------
+    def save_check_run(self, run: dict[str, Any], outcomes: list[dict[str, Any]]) -> None:
+        """A check run (columns of ``check_runs``) and its outcomes (columns of ``check_outcomes``)."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["insert_check_run"], run)
+            for outcome in outcomes:
+                con.execute(s["insert_check_outcome"], outcome)
+
+    def latest_check_run(self, snapshot_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The most recent check run of a snapshot with its outcomes in order, or None."""
+        runs = self._read("latest_check_run", snapshot_id=snapshot_id)
+        if not runs:
+            return None
+        return runs[0], self._read("check_outcomes", run_id=runs[0]["run_id"])
+
+    # -- publications (sql/catalog_publish.sql) --------------------------------------
+    def record_publication(self, publication: dict[str, Any]) -> None:
+        """One upload (columns of ``publications``; ``published_at`` defaults to now)."""
+        with self.transaction() as con:
+            con.execute(statements()["insert_publication"], {"published_at": _now(), **publication})
+
+    # -- reviews (sql/catalog_review.sql) ---------------------------------------------
+    def reviews_of(self, snapshot_id: str) -> list[dict[str, Any]]:
+        return self._read("reviews_of_snapshot", snapshot_id=snapshot_id)
+
+    def insert_review(self, review: dict[str, Any]) -> None:
+        with self.transaction() as con:
+            con.execute(statements()["insert_review"], {"created_at": _now(), **review})
+
+    def record_review_push(self, push: dict[str, Any], items: list[dict[str, Any]]) -> None:
+        """A push (columns of ``review_pushes``) and its rows; a row already listed for the review stays as it was."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["insert_review_push"], {"pushed_at": _now(), **push})
+            for item in items:
+                con.execute(s["insert_review_item"], item)
+
+    def review_items(self, review_id: str) -> list[dict[str, Any]]:
+        return self._read("review_items", review_id=review_id)
+
+    def review_responses(self, review_id: str) -> list[dict[str, Any]]:
+        return self._read("review_responses", review_id=review_id)
+
+    def replace_review_responses(self, review_id: str, responses: list[dict[str, Any]]) -> None:
+        """Make the catalog hold exactly ``responses`` (columns of ``review_responses``) for this review."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["delete_review_responses"], dict(review_id=review_id))
+            for response in responses:
+                con.execute(s["insert_review_response"], response)
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description] if cursor.description else []
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from curation.store.catalog import sql_file
-
 if TYPE_CHECKING:
     from curation.store.store import Store
 
@@ -14,10 +12,9 @@ def funnel_rows(store: Store, ref: str) -> list[dict[str, Any]]:
     """The funnel of ``ref`` and of every snapshot above it, root first (query in sql/funnel.sql)."""
     info = store.resolve(ref)
     chain = [info.id] + [e["src_id"] for e in store.lineage(info.id) if e["direction"] == "ancestor"]
-    query = sql_file("funnel.sql")
     rows: list[dict[str, Any]] = []
     for snapshot_id in reversed(list(dict.fromkeys(chain))):
         snapshot = store.find(snapshot_id)
-        for row in store.catalog.query(query, [snapshot_id]):
+        for row in store.catalog.funnel(snapshot_id):
             rows.append({"snapshot": snapshot.ref if snapshot else snapshot_id, **row})
     return rows

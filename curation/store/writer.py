@@ -7,6 +7,7 @@ snapshot (at worst an unlisted folder that `Store.orphans()` reports).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -14,17 +15,18 @@ import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from curation import __version__
 from curation.rows import REJECTIONS_SCHEMA
-from curation.schema import conform, row_id, validate_frame
+from curation.schema import conform, validate_frame
+from curation.store.catalog import Catalog
+from curation.store.commit import FunnelCount, ReasonCount, SnapshotCommit
+from curation.store.identity import content_id
+from curation.store.images import ImageStore
 from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo
-
-if TYPE_CHECKING:
-    from curation.store.store import Store
 
 
 def _fsync_tree(root: Path) -> None:
@@ -48,13 +50,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def content_id(name: str, parents: list[str], config: Any, code_version: str = __version__) -> str:
-    """Id of a snapshot = hash of its name, parent ids, stage config and code version."""
-    return row_id("snapshot", name, sorted(parents), config, code_version)
-
-
-def before_catalog_commit(writer: SnapshotWriter) -> None:
+def before_catalog_commit(commit: SnapshotCommit) -> None:
     """Hook between the durable rename and the catalog transaction (tests inject crashes here)."""
+
+
+MAX_RENAME_ATTEMPTS = 100  # versions skipped past folders left by crashed writers (or taken by a racing writer)
+_TARGET_EXISTS = (errno.EEXIST, errno.ENOTEMPTY)
 
 
 class SnapshotWriter:
@@ -62,17 +63,22 @@ class SnapshotWriter:
 
     def __init__(
         self,
-        store: Store,
+        root: Path,
+        catalog: Catalog,
+        images: ImageStore,
         name: str,
         kind: str,
         *,
         parents: list[str] | None = None,
         config: Any = None,
+        code: Any = None,
         edge_kind: str = "derived_from",
         edge_detail: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.store = store
+        self.root = Path(root)
+        self.catalog = catalog
+        self.images = images
         self.name = name
         self.kind = kind
         self.parents = list(parents or [])
@@ -80,14 +86,15 @@ class SnapshotWriter:
         self.edge_kind = edge_kind
         self.edge_detail = edge_detail or {}
         self.metadata = metadata or {}
-        self.id = content_id(name, self.parents, self.config)
-        self.tmp = store.root / "tmp" / f"{name}-{uuid.uuid4().hex[:8]}"
+        self.code = code
+        self.id = content_id(name, self.parents, self.config, code)
+        self.tmp = self.root / "tmp" / f"{name}-{uuid.uuid4().hex[:8]}"
         (self.tmp / DATA_DIR).mkdir(parents=True)
         (self.tmp / REJECTIONS_DIR).mkdir()
         self._shards = 0
         self._rejection_shards = 0
-        self._funnel: list[dict[str, Any]] = []
-        self._reasons: list[dict[str, Any]] = []
+        self._funnel: list[FunnelCount] = []
+        self._reasons: list[ReasonCount] = []
         self.committed: SnapshotInfo | None = None
 
     # -- rows ---------------------------------------------------------------
@@ -119,14 +126,13 @@ class SnapshotWriter:
 
     def add_funnel(self, stage_index: int, stage: str, stage_type: str, rows_in: int, rows_out: int,
                    reasons: dict[str, int] | None = None, seconds: float | None = None) -> None:
-        self._funnel.append(dict(stage_index=stage_index, stage=stage, stage_type=stage_type,
-                                 rows_in=rows_in, rows_out=rows_out, seconds=seconds))
-        for reason, rows in (reasons or {}).items():
-            self._reasons.append(dict(stage_index=stage_index, stage=stage, reason=reason, rows=rows))
+        self._funnel.append(FunnelCount(stage_index, stage, stage_type, rows_in, rows_out, seconds))
+        self._reasons.extend(ReasonCount(stage_index, stage, reason, rows) for reason, rows in (reasons or {}).items())
 
     # -- publishing ---------------------------------------------------------
     def commit(self) -> SnapshotInfo:
-        existing = self.store.find(self.id)
+        """Make the files durable, move them into ``snapshots/<name>/v<N>``, then list them in one transaction."""
+        existing = self.catalog.find(self.id)
         if existing is not None:
             self.abort()
             self.committed = existing
@@ -147,6 +153,7 @@ class SnapshotWriter:
             "shards": [{"file": f"{DATA_DIR}/{s.name}", "sha256": _sha256(s)} for s in shards],
             "parents": self.parents,
             "config": self.config,
+            "code": self.code,
             "edge_kind": self.edge_kind,
             "code_version": __version__,
             "created_at": created_at.isoformat(),
@@ -154,39 +161,51 @@ class SnapshotWriter:
         }
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
         _fsync_tree(self.tmp)
-        self.store.images.flush()
+        self.images.flush()
         version, final = self._rename_into_place()
         manifest["version"] = version
-        info = SnapshotInfo(id=self.id, name=self.name, version=version, kind=self.kind, rows=rows,
-                            path=final, created_at=created_at, code_version=__version__, parents=self.parents)
-        before_catalog_commit(self)
-        self.store.catalog_insert_snapshot(info, manifest, self)
+        commit = SnapshotCommit(
+            id=self.id, name=self.name, version=version, kind=self.kind, rows=rows, path=final,
+            created_at=created_at, code_version=__version__, manifest_json=json.dumps(manifest, default=str),
+            parents=tuple(self.parents), edge_kind=self.edge_kind,
+            edge_detail_json=json.dumps(self.edge_detail, default=str), funnel=tuple(self._funnel),
+            reasons=tuple(self._reasons),
+            rejection_files=tuple(str(p) for p in sorted((final / REJECTIONS_DIR).glob("*.parquet"))))
+        before_catalog_commit(commit)
+        self.catalog.commit_snapshot(commit)
         for path in final.rglob("*"):
             if path.is_file():
                 path.chmod(0o444)
-        self.committed = info
-        return info
+        self.committed = SnapshotInfo(id=self.id, name=self.name, version=version, kind=self.kind, rows=rows,
+                                      path=final, created_at=created_at, code_version=__version__,
+                                      parents=self.parents)
+        return self.committed
 
     def _rename_into_place(self) -> tuple[int, Path]:
-        base = self.store.root / "snapshots" / self.name
+        """Rename the temp folder to the next free version; only "that version's folder exists" moves on."""
+        base = self.root / "snapshots" / self.name
         base.mkdir(parents=True, exist_ok=True)
-        version = self.store.next_version(self.name)
-        while True:
+        version = self.catalog.next_version(self.name)
+        for _ in range(MAX_RENAME_ATTEMPTS):
             final = base / f"v{version}"
             try:
                 os.rename(self.tmp, final)  # fails if a (possibly orphaned) folder holds this version
-            except OSError:
-                version += 1
-                continue
+            except OSError as exc:
+                if exc.errno in _TARGET_EXISTS:
+                    version += 1
+                    continue
+                raise OSError(exc.errno, f"cannot move snapshot {self.name!r} from {self.tmp} into {final}: "
+                              f"{exc.strerror}; check the store's disk and permissions, then run again "
+                              f"(the temp folder is removed)") from exc
             fd = os.open(base, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
             return version, final
-
-    def funnel_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return self._funnel, self._reasons
+        raise OSError(errno.EEXIST, f"cannot commit snapshot {self.name!r}: versions {version - MAX_RENAME_ATTEMPTS}"
+                      f"..{version - 1} all have a folder under {base} that the catalog does not list; "
+                      "see `Store.orphans()` and remove the orphaned folders")
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -195,7 +214,11 @@ class SnapshotWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
+        if exc_type is not None:
             self.abort()
+            return
+        try:
+            self.commit()
+        except BaseException:
+            self.abort()  # the temp folder only: a folder already renamed into place stays (an orphan)
+            raise

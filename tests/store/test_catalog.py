@@ -1,0 +1,85 @@
+"""The catalog owns every statement: named, valid against the DDL, and each write is one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import duckdb
+import polars as pl
+import pytest
+
+from curation.rows import rejection_frame
+from curation.store import catalog as catalog_module
+from curation.store.catalog import sql_file, sql_files, statements
+from curation.store.commit import FunnelCount, SnapshotCommit
+from tests.conftest import pool_frame
+
+
+def test_every_statement_binds_against_the_catalog_tables(store):
+    found = statements()
+    assert {"insert_artifact", "insert_check_run", "insert_publication", "insert_review_item", "lineage"} <= set(found)
+    with store.catalog.connect() as con:
+        for name, text in found.items():
+            try:  # binding checks every table and named column without running the statement
+                con.execute(f"PREPARE check_{name} AS {text}")
+            except duckdb.Error as exc:
+                pytest.fail(f"statement {name!r} does not bind: {exc}")
+
+
+def test_inserts_name_their_columns():
+    for name, text in statements().items():
+        if text.lstrip().upper().startswith("INSERT"):
+            assert re.search(r"INSERT (OR IGNORE )?INTO \w+ \(", text), f"{name}: name the columns"
+            assert "?" not in text, f"{name}: use named parameters"
+
+
+def test_sql_is_read_as_package_data():
+    assert "CREATE TABLE IF NOT EXISTS artifacts" in sql_file("catalog.sql")
+    assert sql_files("catalog_") == ["catalog_checks.sql", "catalog_publish.sql", "catalog_review.sql"]
+
+
+def test_a_failure_inside_the_commit_transaction_lists_nothing(store, monkeypatch):
+    writer = store.writer("pool-tx", "pool", config={"n": 2})
+    writer.write(pool_frame(store, 2))
+    writer.add_funnel(0, "source", "synthetic_pool", 2, 2)
+    real_commit = store.catalog.commit_snapshot
+
+    def broken_funnel(commit: SnapshotCommit) -> None:  # the artifact and edge rows go in before the funnel
+        bad = FunnelCount(0, "source", "synthetic_pool", rows_in=None, rows_out=2)  # type: ignore[arg-type]
+        real_commit(dataclasses.replace(commit, funnel=(bad,)))
+
+    monkeypatch.setattr(store.catalog, "commit_snapshot", broken_funnel)
+    with pytest.raises(duckdb.ConstraintException):
+        writer.commit()
+    assert store.catalog.artifacts() == [] and store.catalog.query("SELECT * FROM edges") == []
+
+
+def test_commit_record_is_immutable_and_lists_rejections(store, monkeypatch):
+    seen: list[SnapshotCommit] = []
+    monkeypatch.setattr("curation.store.writer.before_catalog_commit", seen.append)
+    frame = pool_frame(store, 3)
+    dropped = frame.head(1).with_columns(pl.lit(False).alias("_keep"), pl.lit("too_long").alias("_reason"),
+                                         pl.lit("612 words").alias("_detail"))
+    with store.writer("pool-rec", "pool", config={"n": 3}) as writer:
+        writer.write(frame.tail(2))
+        writer.add_rejections(rejection_frame(dropped, 1, "length"))
+        writer.add_funnel(1, "length", "length", 3, 2, {"too_long": 1})
+    [commit] = seen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        commit.rows = 0  # type: ignore[misc]
+    assert commit.rows == 2 and commit.version == 1 and len(commit.rejection_files) == 1
+    assert store.catalog.query("SELECT reason, detail FROM rejections") == [{"reason": "too_long",
+                                                                              "detail": "612 words"}]
+    assert store.catalog.funnel(commit.id)[0]["reasons"] == "too_long=1"
+
+
+def test_a_statement_defined_twice_is_refused(monkeypatch):
+    monkeypatch.setattr(catalog_module, "sql_files", lambda prefix: ["a.sql", "b.sql"])
+    monkeypatch.setattr(catalog_module, "sql_file", lambda name: "-- name: same\nSELECT 1;\n")
+    statements.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="'same' is defined twice"):
+            statements()
+    finally:
+        statements.cache_clear()
