@@ -10,13 +10,12 @@ extractor, so the styles differ only in how an answer is compared.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from curation.verify import extract_answer, grade
+from curation.verify import extract_answer, grade, grade_frame
 from training.eval.mathvision import score_mathvision
 from training.eval.mathvista import score_mathvista
 
@@ -60,52 +59,59 @@ def score_response(response: str | None, gold: str, *, choices: list[str] | None
     return Score(status, extracted, prediction)
 
 
-def _metadata(row: dict[str, Any]) -> dict[str, Any]:
-    metadata = row.get("metadata")
-    if isinstance(metadata, str) and metadata:
-        try:
-            metadata = json.loads(metadata)
-        except json.JSONDecodeError:
-            return {}
-    return metadata if isinstance(metadata, dict) else {}
+def field_expr(name: str, columns: list[str]) -> pl.Expr:
+    """A row's value of ``name`` as text: its column, else the key of its JSON metadata, else null."""
+    sources = [pl.col(name).cast(pl.Utf8)] if name in columns else []
+    if "metadata" in columns:
+        sources.append(pl.col("metadata").str.json_path_match(f"$.{name}"))
+    return pl.coalesce(sources) if sources else pl.lit(None, dtype=pl.Utf8)
 
 
-def row_field(row: dict[str, Any], name: str) -> Any:
-    """A row's value of ``name``: its column, else its metadata's key (None when neither has it)."""
-    value = row.get(name)
-    return value if value is not None else _metadata(row).get(name)
-
-
-def row_style(row: dict[str, Any], override: str | None) -> str:
-    style = override or row_field(row, "style") or "default"
-    if style not in STYLES:
-        raise StyleError(f"row {row.get('id')}: style {style!r} is not one of {', '.join(STYLES)}; fix the "
+def with_row_fields(samples: pl.DataFrame, style: str | None) -> pl.DataFrame:
+    """``samples`` with ``style`` (``--style``, else the row's, else default), ``category`` (MathVista's
+    category or MATH-V's subject) and MathVista's fields; raises StyleError naming a row with a bad style."""
+    if style is not None and style not in STYLES:
+        raise StyleError(f"--style {style!r} is not one of {', '.join(STYLES)}")
+    columns = samples.columns
+    style_expr = pl.lit(style) if style else pl.coalesce(field_expr("style", columns), pl.lit("default"))
+    frame = samples.with_columns(
+        style_expr.alias("style"),
+        pl.coalesce(field_expr("category", columns), field_expr("subject", columns)).alias("category"),
+        *[field_expr(name, columns).alias(name) for name in MATHVISTA_FIELDS])
+    unknown = frame.filter(~pl.col("style").is_in(STYLES))
+    if unknown.height:
+        row = unknown.row(0, named=True)
+        raise StyleError(f"row {row.get('id')}: style {row['style']!r} is not one of {', '.join(STYLES)}; fix the "
                          "row's style column/metadata or pass --style")
-    return str(style)
-
-
-def row_category(row: dict[str, Any]) -> str | None:
-    """MathVista's ``category`` or MATH-V's ``subject``, when the row carries one."""
-    value = row_field(row, "category") or row_field(row, "subject")
-    return None if value is None else str(value)
+    return frame
 
 
 def score_frame(samples: pl.DataFrame, style: str | None = None) -> pl.DataFrame:
     """``samples`` (problem columns + ``response``) with ``style``, ``category``, ``extracted``,
-    ``prediction``, ``status`` and ``correct`` added."""
-    if style is not None and style not in STYLES:
-        raise StyleError(f"--style {style!r} is not one of {', '.join(STYLES)}")
-    styles, categories, scores = [], [], []
-    for row in samples.iter_rows(named=True):
-        row_style_name = row_style(row, style)
-        fields = {name: row_field(row, name) for name in MATHVISTA_FIELDS}
-        styles.append(row_style_name)
-        categories.append(row_category(row))
-        scores.append(score_response(row["response"], str(row["answer"]), choices=row.get("choices"),
-                                     style=row_style_name, fields=fields))
-    return samples.with_columns(
-        pl.Series("style", styles, dtype=pl.Utf8), pl.Series("category", categories, dtype=pl.Utf8),
-        pl.Series("extracted", [s.extracted for s in scores], dtype=pl.Utf8),
-        pl.Series("prediction", [s.prediction for s in scores], dtype=pl.Utf8),
-        pl.Series("status", [s.status for s in scores], dtype=pl.Utf8),
-        pl.Series("correct", [s.correct for s in scores], dtype=pl.Boolean))
+    ``prediction``, ``status`` and ``correct`` added.
+
+    Default-style rows go through ``curation.verify``'s batch grader (vectorized rules, then math-verify on
+    the unique leftovers); benchmark-style rows are compared one by one.
+    """
+    frame = with_row_fields(samples, style).with_row_index("_row")
+    parts = []
+    default = frame.filter(pl.col("style") == "default")
+    if default.height:
+        graded = grade_frame(default.with_columns(pl.col("answer").cast(pl.Utf8)))
+        parts.append(graded.select("_row", "extracted", pl.col("extracted").alias("prediction"),
+                                   pl.col("verdict").alias("status")))
+    benchmark = frame.filter(pl.col("style") != "default")
+    if benchmark.height:
+        scores = [score_response(row["response"], str(row["answer"]), choices=row.get("choices"), style=row["style"],
+                                 fields={name: row[name] for name in MATHVISTA_FIELDS})
+                  for row in benchmark.iter_rows(named=True)]
+        parts.append(pl.DataFrame({"_row": benchmark["_row"], "extracted": [s.extracted for s in scores],
+                                   "prediction": [s.prediction for s in scores],
+                                   "status": [s.status for s in scores]},
+                                  schema={"_row": pl.UInt32, "extracted": pl.Utf8, "prediction": pl.Utf8,
+                                          "status": pl.Utf8}))
+    scored = pl.concat(parts) if parts else pl.DataFrame(
+        schema={"_row": pl.UInt32, "extracted": pl.Utf8, "prediction": pl.Utf8, "status": pl.Utf8})
+    return frame.drop([c for c in ("extracted", "prediction", "status", "correct") if c in frame.columns]) \
+        .join(scored, on="_row", how="left").sort("_row").drop("_row") \
+        .with_columns((pl.col("status") == "correct").alias("correct"))
