@@ -70,9 +70,9 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
             model: Annotated[str | None, typer.Argument(
-                help="model folder, registered model name[@vN] or id, or a served model name; "
+                help="model folder, registered model NAME, NAME@vN or id, or a served model name; "
                      "the word 'captions' runs the caption study")] = None,
-            on: Annotated[str | None, typer.Option("--on", help="eval snapshot NAME[@vN]")] = None,
+            on: Annotated[str | None, typer.Option("--on", help="eval snapshot: NAME (latest) or NAME@vN")] = None,
             backend: Annotated[str | None, typer.Option(
                 help="transformers | vllm | openai | synthetic (default transformers; openai for the caption "
                      "study)")] = None,
