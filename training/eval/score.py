@@ -60,10 +60,12 @@ def score_response(response: str | None, gold: str, *, choices: list[str] | None
 
 
 def field_expr(name: str, columns: list[str]) -> pl.Expr:
-    """A row's value of ``name`` as text: its column, else the key of its JSON metadata, else null."""
+    """A row's value of ``name`` as text: its column, else the key of its JSON metadata (or of the
+    ``metadata`` object inside it, where an ingested MathVista row keeps ``category``), else null."""
     sources = [pl.col(name).cast(pl.Utf8)] if name in columns else []
     if "metadata" in columns:
-        sources.append(pl.col("metadata").str.json_path_match(f"$.{name}"))
+        sources += [pl.col("metadata").str.json_path_match(f"$.{name}"),
+                    pl.col("metadata").str.json_path_match(f"$.metadata.{name}")]
     return pl.coalesce(sources) if sources else pl.lit(None, dtype=pl.Utf8)
 
 

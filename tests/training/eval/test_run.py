@@ -137,3 +137,21 @@ def test_no_warning_when_the_training_data_was_decontaminated_against_the_eval(d
     result = run_eval(demo_store, "clean-model", "pool-demo", backend="synthetic", model_name="synthetic-teacher",
                       limit=2)
     assert result.warnings == [] and "warning" not in capsys.readouterr().err
+
+
+def test_openai_backend_gets_images_and_the_papers_greedy_preset(demo_store):
+    from tests.generate.chat_server import ChatServer
+
+    server = ChatServer(answer=lambda body, index: "<think>2</think><answer>2</answer>").start()
+    try:
+        result = run_eval(demo_store, "served-vlm", "pool-demo", backend="openai", base_url=server.url, limit=3)
+    finally:
+        server.stop()
+    assert result.n == 3 and len(server.log) == 3
+    body = server.log[0].body
+    assert (body["model"], body["temperature"], body["top_p"], body["seed"]) == ("served-vlm", 0.01, 0.001, 0)
+    assert body["max_tokens"] == 2048 or body.get("max_completion_tokens") == 2048
+    parts = body["messages"][0]["content"]
+    assert parts[0]["type"] == "image_url" and parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert "<answer>" in parts[-1]["text"]  # the training prompt's think/answer instruction
+    assert set(result.rows()["extracted"]) == {"2"}

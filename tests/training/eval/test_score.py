@@ -74,7 +74,7 @@ def test_mathvision_free_form_is_math_equality():
 
 def test_style_comes_from_the_row_unless_overridden():
     metadata = json.dumps({"style": "mathvista", "question_type": "free_form", "answer_type": "integer",
-                           "category": "math-targeted-vqa"})
+                           "metadata": {"category": "math-targeted-vqa"}})  # MathVista nests category
     frame = pl.DataFrame({"id": ["a", "b"], "answer": ["3", "3"], "choices": [[], []],
                           "metadata": [metadata, "{}"], "response": ["<answer>3.7</answer>"] * 2},
                          schema_overrides={"choices": pl.List(pl.Utf8)})
