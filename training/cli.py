@@ -1,4 +1,4 @@
-"""`thinkset train sft|grpo|presets` and `thinkset dev tiny-model`; registered by ``curation.cli``."""
+"""`thinkset train sft|grpo|presets` and `thinkset dev tiny-model`; assembled by ``curation.cli``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
+
 train_app = typer.Typer(help="Train on a snapshot with TRL (SFT, GRPO) using paper presets.", no_args_is_help=True)
 dev_app = typer.Typer(help="Developer tools: a tiny model for tests and demos.", no_args_is_help=True)
 
@@ -18,10 +20,6 @@ OutOption = Annotated[Path, typer.Option("--out", help="output folder for the tr
 SetOption = Annotated[list[str] | None, typer.Option("--set", help="override a preset field: KEY=VALUE "
                                                                    "(YAML value; dotted for nested, e.g. lora.r=8)")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", help="YAML file of preset field overrides")]
-# Same options as curation.cli's (kept here: annotations resolve in this module's globals).
-StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                                  help="store folder (default ./thinkset-store)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 NameOption = Annotated[str | None, typer.Option("--name", help="catalog name of the model (default MODE-SNAPSHOT)")]
 
 
@@ -32,7 +30,6 @@ def _quiet_stdout(json_out: bool) -> contextlib.AbstractContextManager:
 
 def _run(mode: str, snapshot: str, base: str, preset: str, out: Path, overrides: list[str] | None,
          config: Path | None, name: str | None, store: Path | None, json_out: bool) -> None:
-    from curation.cli import console, fail, open_store, print_json
     from curation.store import SnapshotNotFound
     from training.data import TrainingDataError
     from training.presets import PresetError
@@ -47,7 +44,6 @@ def _run(mode: str, snapshot: str, base: str, preset: str, out: Path, overrides:
                            config_file=config, store=open_store(store), model_name=name)
     except (PresetError, TrainingDataError, SnapshotNotFound, FileNotFoundError) as exc:
         fail(str(exc))
-        return
     if json_out:
         print_json(result.to_json())
         return
@@ -81,7 +77,6 @@ def register(app: typer.Typer) -> None:
     @train_app.command("presets")
     def presets(mode: Annotated[str, typer.Argument(help="sft or grpo")] = "sft") -> None:
         """List the presets of MODE and every field with its default and help."""
-        from curation.cli import console, fail, table
         from training.presets import PRESETS, describe
 
         if mode not in PRESETS:
@@ -99,7 +94,6 @@ def register(app: typer.Typer) -> None:
                  "--base", help="base model (default: a fresh tiny model)")] = None,
              store: StoreOption = None, json_out: JsonOption = False) -> None:
         """Tiny SFT then tiny GRPO (from the SFT model) on CPU; prints where both models are."""
-        from curation.cli import console, fail, open_store, print_json
         from curation.store import SnapshotNotFound
         from training.data import TrainingDataError
         from training.demo import train_demo
@@ -110,7 +104,6 @@ def register(app: typer.Typer) -> None:
                                        out_dir=out, base=base)
         except (TrainingDataError, SnapshotNotFound) as exc:
             fail(str(exc))
-            return
         if json_out:
             print_json({"sft": sft.to_json(), "grpo": grpo.to_json()})
             return
@@ -131,7 +124,6 @@ def register(app: typer.Typer) -> None:
         """Same as `thinkset eval MODEL --on SNAPSHOT` (kept for existing scripts)."""
         import shutil
 
-        from curation.cli import fail, open_store, print_json
         from curation.rows import StageFailed
         from curation.store import SnapshotNotFound
         from training.eval import run_eval
@@ -143,7 +135,6 @@ def register(app: typer.Typer) -> None:
                                    limit=limit, max_new_tokens=max_new_tokens)
         except (SnapshotNotFound, StageFailed, ValueError) as exc:
             fail(str(exc))
-            return
         if results is not None:
             results.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(outcome.rows_path, results)
@@ -153,7 +144,6 @@ def register(app: typer.Typer) -> None:
     def tiny_model(out: Annotated[Path, typer.Argument(help="folder to write the model into")],
                    seed: Annotated[int, typer.Option(help="weight seed")] = 0) -> None:
         """Write a random-weight tiny Qwen2.5-VL model + processor (no hub) for tests and demos."""
-        from curation.cli import console
         from training.tiny_model import build_tiny_model, import_model_classes
 
         import_model_classes()  # import time is not build time

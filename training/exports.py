@@ -10,8 +10,8 @@ users of those tools train on a thinkset snapshot unchanged:
   ``answer`` and ``images`` (Hugging Face ``Image`` list); ``data.train_files=<folder>/train.parquet``.
 - ``trl``: ``train.parquet`` of exactly the rows ``training.data`` feeds TRL.
 
-``export_for_trainer(snapshot, store, fmt, out_dir)`` is the one entry point; the
-``thinkset export`` command calls it for these formats (``EXPORT_FORMATS``).
+``export_for_trainer(snapshot, store, fmt, out_dir)`` writes one of them; ``thinkset export`` finds
+them through the ``thinkset.exporters`` entry points in pyproject.toml (one per ``EXPORT_FORMATS`` key).
 """
 
 from __future__ import annotations

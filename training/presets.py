@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from curation.params_help import describe_fields
+
 
 def _has_cuda() -> bool:
     import torch
@@ -219,9 +221,4 @@ def load_preset(mode: str, name: str, *, config_file: str | Path | None = None,
 
 def describe(mode: str) -> list[tuple[str, str, str, str]]:
     """(field, type, default, help) for every field of the ``mode`` preset, for the CLI and docs."""
-    rows = []
-    for field_name, info in PRESET_CLASSES[mode].model_fields.items():
-        default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
-        annotation = getattr(info.annotation, "__name__", str(info.annotation)).replace("typing.", "")
-        rows.append((field_name, annotation, repr(default), info.description or ""))
-    return rows
+    return [(f.name, f.type, f.default_text(), f.help) for f in describe_fields(PRESET_CLASSES[mode])]

@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 import yaml
 
-StoreOpt = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                               help="store folder (default ./thinkset-store)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
 
 
 def _load_checks(path: Path | None) -> dict:
@@ -27,16 +25,14 @@ def _load_checks(path: Path | None) -> dict:
 
 
 def register(app: typer.Typer) -> None:
-    from curation.cli import console, fail, open_store, print_json, table
-
     @app.command()
     def check(
         ref: Annotated[str, typer.Argument(help="snapshot NAME or NAME@vN (default: latest version)")],
         checks: Annotated[Path | None, typer.Option(
             "--checks", help="recipe (or YAML) whose `checks:` section overrides the one recorded with the snapshot")
         ] = None,
-        store: StoreOpt = None,
-        json_out: JsonOpt = False,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
     ) -> None:
         """Run the Great Expectations suite of a snapshot's kind; exit code 1 when a check fails."""
         from curation.checks.config import CheckConfigError
@@ -49,7 +45,6 @@ def register(app: typer.Typer) -> None:
             result = record(st, check_snapshot(st, snapshot, _load_checks(checks)))
         except (SnapshotNotFound, CheckConfigError, ValueError) as exc:
             fail(str(exc))
-            return
         if json_out:
             print_json(result.to_json())
         else:

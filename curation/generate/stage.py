@@ -28,7 +28,7 @@ from curation.generate.base import (
 from curation.generate.cache import GenerationCache
 from curation.generate.prompts import template_digest
 from curation.generate.runner import check_failures, run_requests
-from curation.progress import console
+from curation.progress import stderr_console
 from curation.rows import StageFailed
 from curation.stages.base import Stage, StageParams
 
@@ -144,7 +144,7 @@ class GenerationStage(Stage):
                                       label=label)
         self.stats.append(stats)
         if not os.environ.get("THINKSET_QUIET"):
-            console.print(stats.summary(label))
+            stderr_console().print(stats.summary(label))
         check_failures(results, stats, self.params.max_failure_rate, label, self.cache())
         return results
 

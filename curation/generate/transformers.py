@@ -1,8 +1,8 @@
 """Local generation with a Hugging Face model (CPU or GPU): the tiny test model, small runs, debugging.
 
 A folder or hub id whose config has a vision tower loads as an image-text-to-text
-model with its processor (through ``training.loading``, which also works without
-torchvision); anything else loads as a causal LM with its tokenizer's chat
+model with its processor (through ``curation.generate.processor``, which also works
+without torchvision); anything else loads as a causal LM with its tokenizer's chat
 template. Greedy-like requests (top_k 1 or temperature 0) run in batches;
 sampled requests run one by one with a seed derived from the request key, so a
 resumed run re-creates the same samples.
@@ -19,6 +19,33 @@ from curation.generate.base import GenerationRequest, GenerationResult
 from curation.store import ImageStore
 
 
+def stop_token_ids(*ids: int | list[int] | None) -> frozenset[int]:
+    """The token ids that end a sample: the generation config's EOS (one id or a list) and the tokenizer's."""
+    found: set[int] = set()
+    for value in ids:
+        if value is not None:
+            found.update(value if isinstance(value, list) else [value])
+    return frozenset(found)
+
+
+def generated_end(tokens: list[int], stop_ids: frozenset[int], pad_id: int | None,
+                  max_new_tokens: int) -> tuple[int, str]:
+    """(completion tokens, finish reason) of one generated row, padding excluded.
+
+    ``generate`` pads a sample that stopped early up to the batch's longest, and the pad id may be an
+    EOS id, so the row ends at its first stop token (counted, as servers count it: "stop"); a row
+    without one ends before its trailing padding, and finished for "length" only if it used every
+    token it was allowed.
+    """
+    for position, token in enumerate(tokens):
+        if token in stop_ids:
+            return position + 1, "stop"
+    length = len(tokens)
+    while length and pad_id is not None and tokens[length - 1] == pad_id:
+        length -= 1
+    return length, "length" if length >= max_new_tokens else "stop"
+
+
 class TransformersBackend:
     name = "transformers"
 
@@ -32,7 +59,7 @@ class TransformersBackend:
         hf_config = AutoConfig.from_pretrained(config.model)
         self.is_vlm = getattr(hf_config, "vision_config", None) is not None
         if self.is_vlm:
-            from training.loading import load_model_and_processor
+            from curation.generate.processor import load_model_and_processor
 
             self.engine, self.processor = load_model_and_processor(config.model)
             self.tokenizer = self.processor.tokenizer
@@ -43,6 +70,7 @@ class TransformersBackend:
             self.processor = self.tokenizer = AutoTokenizer.from_pretrained(config.model)
         self.tokenizer.padding_side = "left"  # generation appends on the right
         self.engine.to(self.device).eval()
+        self.stop_ids = stop_token_ids(self.engine.generation_config.eos_token_id, self.tokenizer.eos_token_id)
 
     def _chat(self, request: GenerationRequest) -> tuple[list[dict[str, Any]], list[Any]]:
         """Messages in the HF layout (image placeholders) and the PIL images in order."""
@@ -82,16 +110,18 @@ class TransformersBackend:
             torch.manual_seed(int(batch[0].key[:12], 16) + (params.seed or 0))
         with torch.inference_mode():
             output = self.engine.generate(**inputs, **options)
-        new_tokens = output[:, inputs["input_ids"].shape[1]:]
-        eos = self.tokenizer.eos_token_id
+        new_tokens = output[:, inputs["input_ids"].shape[1]:].tolist()
         results = []
         for index, request in enumerate(batch):
             rows = new_tokens[index * n:(index + 1) * n]
-            lengths = [int((row != self.tokenizer.pad_token_id).sum()) for row in rows]
+            ends = [generated_end(row, self.stop_ids, self.tokenizer.pad_token_id, params.max_new_tokens)
+                    for row in rows]
+            generated = [row[:length] for row, (length, _) in zip(rows, ends, strict=True)]
             results.append(GenerationResult(
-                key=request.key, texts=self.tokenizer.batch_decode(rows, skip_special_tokens=True),
-                finish_reasons=["stop" if eos is not None and (row == eos).any() else "length" for row in rows],
-                prompt_tokens=int(inputs["attention_mask"][index].sum()), completion_tokens=list(lengths),
+                key=request.key, texts=self.tokenizer.batch_decode(generated, skip_special_tokens=True),
+                finish_reasons=[reason for _, reason in ends],
+                prompt_tokens=int(inputs["attention_mask"][index].sum()),
+                completion_tokens=[length for length, _ in ends],
                 latency_s=round(time.perf_counter() - started, 4)))
         return results
 

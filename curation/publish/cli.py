@@ -6,14 +6,10 @@ from typing import Annotated
 
 import typer
 
-StoreOpt = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                               help="store folder (default ./thinkset-store)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json
 
 
 def register(app: typer.Typer) -> None:
-    from curation.cli import console, fail, open_store, print_json
-
     @app.command()
     def publish(
         ref: Annotated[str, typer.Argument(help="snapshot NAME@vN (NAME = latest version)")],
@@ -27,8 +23,8 @@ def register(app: typer.Typer) -> None:
         license: Annotated[str, typer.Option("--license", help="license id for the card (Hub license list)")] = "other",
         columns: Annotated[str, typer.Option("--columns", help="default (what a trainer and a reader need), all, "
                                              "or a comma list; the card lists what was left out")] = "default",
-        store: StoreOpt = None,
-        json_out: JsonOpt = False,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
     ) -> None:
         """Write the Hub layout and card, load it back with `datasets`, then upload and tag it as vN."""
         from curation.checks.results import latest_result
@@ -44,7 +40,6 @@ def register(app: typer.Typer) -> None:
                                       license=license, columns=columns)
         except (SnapshotNotFound, PublishError, LayoutError) as exc:
             fail(str(exc))
-            return
         if json_out:
             upload = result.upload
             print_json({"ref": result.ref, "folder": str(result.folder), "card": str(result.card),
@@ -69,20 +64,19 @@ def register(app: typer.Typer) -> None:
         format: Annotated[str, typer.Option("--format", help="hf | jsonl | parquet (and trainer layouts: "
                                             "llamafactory | easyr1 | trl)")],
         out: Annotated[Path, typer.Option("--out", help="output folder")],
-        store: StoreOpt = None,
-        json_out: JsonOpt = False,
+        store: StoreOption = None,
+        json_out: JsonOption = False,
     ) -> None:
         """Write a snapshot as files: the Hub folder, JSON lines or parquet (images in images/)."""
-        from curation.publish.export import export_snapshot
+        from curation.publish.export import ExporterUnavailable, export_snapshot
         from curation.publish.verify import LayoutError
         from curation.store import SnapshotNotFound
 
         st = open_store(store)
         try:
             summary = export_snapshot(st.open(ref), st, format, out)
-        except (SnapshotNotFound, LayoutError, ValueError) as exc:
+        except (SnapshotNotFound, LayoutError, ExporterUnavailable, ValueError) as exc:
             fail(str(exc))
-            return
         if json_out:
             print_json(summary)
         else:

@@ -4,16 +4,18 @@ An exporter is ``fn(snapshot, store, out_dir, **options) -> dict`` (a summary wi
 least ``format``, ``path``, ``rows``, ``files``). Formats here: ``hf`` (the Hub
 folder ``publish --dry-run`` writes, without the check gate), ``jsonl`` and
 ``parquet`` (rows plus an ``images/`` folder, ``images`` = relative paths).
-Trainer layouts (llamafactory, easyr1, trl) come from ``training.exports.EXPORT_FORMATS``
-when the training package is importable; add a format with ``EXPORTERS[name] = fn``.
+
+Other packages add formats through the ``thinkset.exporters`` entry point group (name = format,
+value = ``module:function [extra]``); the training package adds its trainer layouts (llamafactory,
+easyr1, trl) that way, so nothing here imports ``training``. In-process, ``EXPORTERS[name] = fn`` works too.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,11 @@ from PIL import Image
 from curation.store import Snapshot, Store
 
 Exporter = Callable[..., dict[str, Any]]
-# Modules whose EXPORT_FORMATS dict joins the registry (imported on first use; skipped if missing).
-EXTRA_FORMAT_MODULES = ("training.exports",)
+ENTRY_POINT_GROUP = "thinkset.exporters"
+
+
+class ExporterUnavailable(RuntimeError):
+    """An export format is declared but its code cannot be imported (a missing extra); says what to install."""
 
 
 def write_image_file(store: Store, sha: str, images_dir: Path) -> str:
@@ -76,22 +81,43 @@ def export_hf(snapshot: Snapshot, store: Store, out_dir: Path, *, repo: str | No
 EXPORTERS: dict[str, Exporter] = {"hf": export_hf, "jsonl": export_jsonl, "parquet": export_parquet}
 
 
+def plugin_exporters() -> dict[str, EntryPoint]:
+    """Formats other installed packages declare (not imported yet), by name; ours win on a clash."""
+    return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP) if point.name not in EXPORTERS}
+
+
+def export_formats() -> list[str]:
+    """Every known format name, ours and the declared ones, without importing any exporter."""
+    return sorted({*EXPORTERS, *plugin_exporters()})
+
+
+def load_exporter(point: EntryPoint) -> Exporter:
+    """The exporter an entry point names; ExporterUnavailable names the extra to install when it cannot import."""
+    try:
+        return point.load()
+    except ImportError as exc:
+        extras = ",".join(point.extras)
+        install = f"pip install 'thinkset[{extras}]'" if extras else f"install what {point.module} needs"
+        raise ExporterUnavailable(f"export format {point.name!r} comes from {point.module}:{point.attr}, which "
+                                  f"cannot be imported ({type(exc).__name__}: {exc}); {install}") from exc
+
+
+def get_exporter(fmt: str) -> Exporter:
+    """The exporter of ``fmt``; ValueError names the known formats."""
+    if fmt in EXPORTERS:
+        return EXPORTERS[fmt]
+    plugins = plugin_exporters()
+    if fmt not in plugins:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(export_formats())}")
+    return load_exporter(plugins[fmt])
+
+
 def exporters() -> dict[str, Exporter]:
-    """Every known format: ours plus those of EXTRA_FORMAT_MODULES that import."""
-    formats = dict(EXPORTERS)
-    for module_name in EXTRA_FORMAT_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:  # the training extra is not installed
-            continue
-        formats.update({k: v for k, v in getattr(module, "EXPORT_FORMATS", {}).items() if k not in formats})
-    return formats
+    """Every known format with its exporter (imports the declared ones; raises ExporterUnavailable)."""
+    return {fmt: get_exporter(fmt) for fmt in export_formats()}
 
 
 def export_snapshot(snapshot: Snapshot, store: Store, fmt: str, out_dir: str | Path,
                     **options: Any) -> dict[str, Any]:
     """Write ``snapshot`` as ``fmt`` under ``out_dir``; ValueError names the known formats."""
-    formats = exporters()
-    if fmt not in formats:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(sorted(formats))}")
-    return formats[fmt](snapshot, store, Path(out_dir), **options)
+    return get_exporter(fmt)(snapshot, store, Path(out_dir), **options)

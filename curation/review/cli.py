@@ -7,41 +7,36 @@ starts a local one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
 
 review_app = typer.Typer(help="Human review in Argilla: push a sample, pull decisions, apply them, measure the "
                          "filters. Server from ARGILLA_API_URL / ARGILLA_API_KEY.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="snapshot NAME@vN (NAME = latest version)")]
 Workspace = Annotated[str | None, typer.Option(help="Argilla workspace (default: the first one the key can see)")]
-StoreOpt = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                               help="store folder (default ./thinkset-store)")]
-Json = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
 def _run(action: Callable[[], Any]) -> Any:
     """Run a review action; user-facing failures print one clear line and exit 2."""
-    from curation import cli as core
     from curation.review.connection import ReviewError
     from curation.store import SnapshotNotFound
 
     try:
         return action()
     except (ReviewError, SnapshotNotFound, ValueError) as exc:
-        core.fail(str(exc))
+        fail(str(exc))
 
 
 def _show(data: dict[str, Any], as_json: bool, title: str) -> None:
-    from curation import cli as core
-
     if as_json:
-        core.print_json(data)
+        print_json(data)
         return
     rows = [[key, value] for key, value in data.items() if key != "filters"]
-    core.console.print(core.table(title, ["", "value"], rows))
+    console.print(table(title, ["", "value"], rows))
 
 
 @review_app.command()
@@ -54,52 +49,47 @@ def push(
     seed: Annotated[int, typer.Option(help="sampling seed")] = 0,
     workspace: Workspace = None,
     show_think: Annotated[bool, typer.Option("--show-think", help="show the think block expanded")] = False,
-    store: StoreOpt = None, as_json: Json = False,
+    store: StoreOption = None, as_json: JsonOption = False,
 ) -> None:
     """Send a seeded, stratified sample of a snapshot to Argilla (again: adds only rows not there yet)."""
     from curation.review.push import push as do_push
-    from curation.store import Store
 
     columns = [c.strip() for c in stratify.split(",") if c.strip()]
-    result = _run(lambda: do_push(Store(store), ref, sample=sample, stratify=columns, include_rejected=include_rejected,
+    result = _run(lambda: do_push(open_store(store), ref, sample=sample, stratify=columns, include_rejected=include_rejected,
                                   seed=seed, workspace=workspace, show_think=show_think))
     _show(result.to_json(), as_json, f"pushed {result.snapshot} for review")
 
 
 @review_app.command()
-def pull(ref: Ref, workspace: Workspace = None, store: StoreOpt = None, as_json: Json = False) -> None:
+def pull(ref: Ref, workspace: Workspace = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Copy submitted responses from Argilla into the catalog (pulling twice changes nothing)."""
     from curation.review.pull import pull as do_pull
-    from curation.store import Store
 
-    counts = _run(lambda: do_pull(Store(store), ref, workspace=workspace))
+    counts = _run(lambda: do_pull(open_store(store), ref, workspace=workspace))
     _show(counts, as_json, f"pulled review responses of {counts['snapshot']}")
 
 
 @review_app.command("apply")
-def apply_cmd(ref: Ref, workspace: Workspace = None, store: StoreOpt = None, as_json: Json = False) -> None:
+def apply_cmd(ref: Ref, workspace: Workspace = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Write the next snapshot version with the pulled decisions: rejected rows dropped, answers corrected."""
     from curation.review.apply import apply as do_apply
-    from curation.store import Store
 
-    result = _run(lambda: do_apply(Store(store), ref, workspace=workspace))
+    result = _run(lambda: do_apply(open_store(store), ref, workspace=workspace))
     _show(result.to_json(), as_json, f"applied review of {result.parent} -> {result.snapshot}")
 
 
 @review_app.command()
-def stats(ref: Ref, workspace: Workspace = None, store: StoreOpt = None, as_json: Json = False) -> None:
+def stats(ref: Ref, workspace: Workspace = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Responses so far, accept rate, and reviewer agreement with each automatic filter (from the catalog)."""
-    from curation import cli as core
     from curation.review.stats import review_stats
-    from curation.store import Store
 
-    data = _run(lambda: review_stats(Store(store), ref, workspace=workspace))
+    data = _run(lambda: review_stats(open_store(store), ref, workspace=workspace))
     _show(data, as_json, f"review of {data['snapshot']}")
     if not as_json:
         columns = ["stage", "kept_reviewed", "kept_accepted", "precision_kept", "dropped_reviewed",
                    "dropped_rejected", "precision_dropped"]
-        core.console.print(core.table("reviewer agreement with the filters", columns,
-                                      [[row[c] for c in columns] for row in data["filters"]]))
+        console.print(table("reviewer agreement with the filters", columns,
+                            [[row[c] for c in columns] for row in data["filters"]]))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from curation.generate.backends import BackendConfig, make_backend
@@ -67,3 +69,41 @@ def test_the_local_server_can_answer_from_the_tiny_model(store, tiny_model):
     finally:
         server.stop()
     assert via_server.ok and via_server.texts == direct.texts
+
+
+def test_finish_reason_and_length_come_from_the_generated_tokens(store, tiny_model, tmp_path):
+    """A model whose generation config stops on a second EOS id that is also the pad id (as Qwen2.5-VL's
+    <|endoftext|>): the sample stops there, so it is "stop" with its real length and no padding in the text."""
+    import json
+    import shutil
+
+    folder = Path(shutil.copytree(tiny_model, tmp_path / "two-eos"))
+    first = make_backend("transformers", BackendConfig(model=str(folder)), store.images)
+    comma = first.tokenizer.convert_tokens_to_ids(",")
+    assert comma != first.tokenizer.unk_token_id
+    config_path = folder / "generation_config.json"
+    config = json.loads(config_path.read_text())
+    config["eos_token_id"] = [first.tokenizer.eos_token_id, comma]
+    config_path.write_text(json.dumps(config))
+    backend = make_backend("transformers", BackendConfig(model=str(folder), batch_size=2), store.images)
+    backend.tokenizer.pad_token = ","  # pad == an EOS id
+    requests = [make_request(store, f"What is {i} + 1?", image_seed=None) for i in range(2)]
+    [unstopped] = list(first.generate(requests[:1]))
+    assert "," in unstopped.texts[0]  # the greedy sample passes a comma within its 6 tokens
+    for result in backend.generate(requests):
+        assert result.ok, result.error
+        assert result.finish_reasons == ["stop"]
+        assert result.texts[0] == unstopped.texts[0][:unstopped.texts[0].index(",") + 1]
+        assert 1 <= result.completion_tokens[0] < 6
+
+
+@pytest.mark.parametrize(("tokens", "pad", "expected"), [
+    ([11, 12, 2, 2, 2, 2], 2, (3, "stop")),  # pad == EOS: the first EOS ends the sample and is counted
+    ([11, 12, 7, 0, 0, 0], 0, (3, "stop")),  # stopped on the config's second EOS id (7), padded with 0
+    ([11, 12, 13, 14, 15, 16], 2, (6, "length")),  # used every allowed token
+    ([11, 12, 13, 0, 0, 0], 0, (3, "stop")),  # ended early without an EOS id (padding follows): not "length"
+])
+def test_generated_end(tokens, pad, expected):
+    from curation.generate.transformers import generated_end, stop_token_ids
+
+    assert generated_end(tokens, stop_token_ids([2, 7], 2), pad, max_new_tokens=6) == expected

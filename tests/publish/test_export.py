@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 from datasets import load_dataset
 from typer.testing import CliRunner
 
 from curation.cli import app
-from curation.publish.export import EXPORTERS, exporters
+from curation.publish.export import EXPORTERS, ExporterUnavailable, export_formats, exporters
 from tests.checks.factories import good_frame, write_snapshot
 
 
@@ -46,3 +47,21 @@ def test_unknown_format_lists_the_known_ones(store, tmp_path):
     result = export(store, info.ref, "csv", tmp_path / "x")
     assert result.exit_code == 2 and "unknown export format 'csv'" in result.output and "jsonl" in result.output
     assert {"hf", "jsonl", "parquet"} <= set(exporters()) and set(EXPORTERS) == {"hf", "jsonl", "parquet"}
+
+
+def test_a_declared_format_whose_extra_is_missing_names_the_extra(store, tmp_path, monkeypatch):
+    """A package declares a format through the entry point group, but its module cannot be imported (its
+    extra is not installed): the error says so and what to install, instead of "unknown format"."""
+    dist = tmp_path / "site" / "thinkset_broken_plugin-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: thinkset-broken-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[thinkset.exporters]\nbroken = thinkset_missing_engine.exports:export_broken [bigextra]\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert "broken" in export_formats()  # declared: listed without importing it
+    info = write_snapshot(store, "sft", good_frame(store, "sft"))
+    result = export(store, info.ref, "broken", tmp_path / "x")
+    assert result.exit_code == 2
+    assert "thinkset_missing_engine" in result.output and "pip install 'thinkset[bigextra]'" in result.output
+    with pytest.raises(ExporterUnavailable, match=r"format 'broken'.*No module named"):
+        exporters()

@@ -76,3 +76,12 @@ def test_trainer_formats_plug_into_thinkset_export(overfit_store, tmp_path):
     assert {"llamafactory", "easyr1", "trl"} <= set(exporters())
     summary = export_snapshot(overfit_store.open("sft-small"), overfit_store, "llamafactory", tmp_path / "lf")
     assert summary["format"] == "llamafactory" and summary["rows"] == 4
+
+
+def test_the_declared_entry_points_are_the_trainer_formats():
+    from curation.publish.export import get_exporter, plugin_exporters
+    from training.exports import EXPORT_FORMATS
+
+    declared = plugin_exporters()
+    assert set(declared) == set(EXPORT_FORMATS)
+    assert all(declared[name].extras == ["train"] and get_exporter(name) is fn for name, fn in EXPORT_FORMATS.items())

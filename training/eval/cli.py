@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                                  help="store folder (default ./thinkset-store)")]
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
 
 
 def _pct(value: float) -> str:
@@ -21,8 +20,6 @@ def _interval(ci: Any) -> str:
 
 
 def print_eval(result: Any) -> None:
-    from curation.cli import console, table
-
     reused = " (recorded eval: nothing generated)" if result.reused else ""
     console.print(f"[bold]{result.model}[/] on [bold]{result.snapshot}[/]: accuracy {_pct(result.accuracy)}% "
                   f"{_interval(result.ci95)} over {result.n} problems (k={result.k}, {result.sampling}, "
@@ -40,8 +37,6 @@ def print_eval(result: Any) -> None:
 
 
 def print_comparison(comparison: Any) -> None:
-    from curation.cli import console, table
-
     a, b = comparison.a, comparison.b
     paired = comparison.rows and comparison.rows[0].paired
     console.print(f"A = {a.name} ({a.model} on {a.snapshot})\nB = {b.name} ({b.model} on {b.snapshot})\n"
@@ -54,8 +49,6 @@ def print_comparison(comparison: Any) -> None:
 
 
 def print_study(study: Any) -> None:
-    from curation.cli import console, table
-
     rows = study.table()
     columns = [c for c in rows[0] if c not in ("source", "n")]
     console.print(table(f"caption study: {study.reasoner} answering from captions A = {study.labels[0]}, "
@@ -100,10 +93,9 @@ def register(app: typer.Typer) -> None:
             list_evals_flag: Annotated[bool, typer.Option("--list", help="list recorded evals")] = False,
             results: Annotated[Path | None, typer.Option(help="also copy the per-row results parquet here")] = None,
             store: StoreOption = None,
-            json_out: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+            json_out: JsonOption = False) -> None:
         """Score MODEL on an eval snapshot (`--on`), compare two evals (`--compare A B`), or run the caption
         study (`eval captions --reasoner R --captions A B`)."""
-        from curation.cli import console, fail, open_store, print_json, table
         from curation.progress import progress_bar
         from curation.rows import StageFailed
         from curation.store import SnapshotNotFound
