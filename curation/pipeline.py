@@ -144,7 +144,8 @@ class Pipeline:
             detail: dict[str, Any] = {"recipe": self.recipe.name, "recipe_digest": self.recipe.digest}
             for stage in stages:
                 detail.update(stage.lineage_detail())
-            writer = self.store.writer(segment.output, kind, parents=parents, config=config,
+            code = {"stages": [stage.code_identity() for stage in stages]}
+            writer = self.store.writer(segment.output, kind, parents=parents, config=config, code=code,
                                        edge_kind=edge_kind, edge_detail=detail,
                                        metadata={"recipe": self.recipe.name, "recipe_path": self.recipe.path,
                                                  # the recipe's `checks:` apply to its final snapshot

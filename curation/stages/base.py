@@ -7,7 +7,7 @@ rows to the snapshot's rejections and keeps the scores, so thresholds can be
 re-cut later.
 
 The pipeline calls only the methods declared here, in this order per segment:
-``config`` (content id), ``lineage_detail`` (edge detail), ``prepare``, then
+``config`` and ``code_identity`` (content id), ``lineage_detail`` (edge detail), ``prepare``, then
 ``process_batch``/``process`` (or ``generate`` for a ``SourceStage``), then
 ``after_commit`` once the snapshot is listed, and ``close`` always.
 """
@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict
+
+from curation.stages.code_identity import code_identity
 
 if TYPE_CHECKING:
     from curation.store import SnapshotInfo, Store
@@ -79,6 +81,11 @@ class Stage:
     def config(self) -> dict[str, Any]:
         """What identifies this stage's work in a snapshot's content id."""
         return {"type": self.type, **self.params.model_dump(mode="json")}
+
+    def code_identity(self) -> str:
+        """Hash of the code that decides this stage's rows (rule: ``curation.stages.code_identity``); part of
+        the content id, so changed code makes a new snapshot version."""
+        return code_identity(type(self))
 
 
 class SourceStage(Stage):
