@@ -50,7 +50,8 @@ WITH RECURSIVE up(src_id, dst_id, kind, depth) AS (
     SELECT src_id, dst_id, kind, 1 FROM edges WHERE dst_id = $id
     UNION
     SELECT e.src_id, e.dst_id, e.kind, up.depth + 1 FROM edges e JOIN up ON e.dst_id = up.src_id
-    WHERE up.depth < 64
+    -- an eval snapshot a stage only compared against (decontamination) is listed, its ancestry is not walked
+    WHERE up.depth < 64 AND up.kind <> 'decontaminated_against'
 )
 SELECT 'ancestor' AS direction, up.depth, up.kind, s.id AS src_id, s.name AS src_name,
        s.version AS src_version, s.kind AS src_kind, d.id AS dst_id, d.name AS dst_name,

@@ -89,6 +89,12 @@ def build_suite(kind: str, config: CheckConfig, columns: list[str]) -> Suite:
         add(row, "pass_rate_range", gxe.ExpectColumnValuesToBeBetween(column="pass_rate", min_value=low,
                                                                       max_value=high))
         suite.row_columns.append("pass_rate")
+        if "n_samples" in has and "n_correct" in has:
+            # a difficulty stage ran (its counts are here): every problem must have a real pass rate
+            add(row, "pass_rate_not_null", gxe.ExpectColumnValuesToNotBeNull(column="pass_rate"))
+            add(row, "pass_rate_counts", gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="n_samples", column_B="n_correct", or_equal=True, ignore_row_if="either_value_is_missing"))
+            suite.row_columns += ["n_samples", "n_correct"]
     if config.unique_pairs:
         pair = ["problem_id", "model", "sample_index"] if kind == "rollouts" else ["problem", IMAGE_KEY]
         pair = [c for c in pair if c in has or (c == IMAGE_KEY and "image_ids" in has)]

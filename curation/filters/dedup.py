@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field
 
+from curation.filters.minhash import signatures, similar_pairs
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
@@ -34,7 +35,8 @@ class DedupParams(StageParams):
 SPACE_RUNS = f"{WHITESPACE[:-1]}]{{2,}}|{WHITESPACE.replace(' ', '')}"
 
 
-def _normalized(column: str, dtype: pl.DataType) -> pl.Expr:
+def normalized(column: str, dtype: pl.DataType) -> pl.Expr:
+    """Text lower-cased with whitespace runs collapsed; a list joined after sorting (order-free key)."""
     if isinstance(dtype, pl.List):
         return pl.col(column).list.eval(pl.element().cast(pl.Utf8)).list.sort().list.join(",")
     return pl.col(column).cast(pl.Utf8).str.to_lowercase().str.replace_all(SPACE_RUNS, " ").str.strip_chars()
@@ -42,32 +44,11 @@ def _normalized(column: str, dtype: pl.DataType) -> pl.Expr:
 
 def near_duplicate_of(frame: pl.DataFrame, p: DedupParams) -> pl.DataFrame:
     """Columns ``id``, ``near_of`` (smallest id of its near-duplicate cluster) for clustered rows."""
-    rows = p.permutations // p.bands
-    words = frame.select("id", pl.col(p.near_column).str.to_lowercase().str.extract_all(r"\w+").alias("w"))
-    words = words.explode("w").drop_nulls("w").with_columns(pl.int_range(pl.len()).over("id").alias("pos"))
-    # word n-grams; a text shorter than n words is one shingle of its words
-    grams = words.with_columns(
-        pl.concat_str([pl.col("w").shift(-k).over("id") for k in range(p.ngram)], separator=" ").alias("g"),
-        pl.col("w").str.join(" ").over("id").alias("all_words"),
-        pl.len().over("id").alias("n_words"),
-    ).with_columns(pl.when(pl.col("n_words") < p.ngram).then(pl.col("all_words")).otherwise(pl.col("g")).alias("g"))
-    grams = grams.drop_nulls("g").select("id", pl.col("g").hash(seed=17).alias("h")).unique()
-    seeds = pl.DataFrame({"perm": list(range(p.permutations))}).with_columns(
-        pl.col("perm").hash(seed=1).alias("a"))
-    # one hash function per permutation: hash(h xor a_perm); the signature is its minimum
-    signature = grams.join(seeds, how="cross").select(
-        "id", "perm", (pl.col("h") ^ pl.col("a")).hash(seed=3).alias("m")).group_by("id", "perm").agg(pl.col("m").min())
-    bands = signature.with_columns((pl.col("perm") // rows).alias("band")).group_by("id", "band").agg(
-        pl.col("m").sort_by("perm").alias("ms"))
-    bands = bands.with_columns(pl.col("ms").list.eval(pl.element().cast(pl.Utf8)).list.join("-").hash().alias("key"))
-    pairs = bands.join(bands, on=["band", "key"]).filter(pl.col("id") < pl.col("id_right")).select(
-        "id", "id_right").unique()
-    if pairs.height == 0:
+    signature = signatures(frame, p.near_column, p.ngram, p.permutations)
+    similar = similar_pairs(signature, None, permutations=p.permutations, bands=p.bands,
+                            threshold=p.near_threshold or 1.0)
+    if similar.height == 0:
         return pl.DataFrame(schema={"id": pl.Utf8, "near_of": pl.Utf8})
-    sig = signature.select("id", "perm", "m")
-    similar = pairs.join(sig, on="id").join(sig, left_on=["id_right", "perm"], right_on=["id", "perm"]).group_by(
-        "id", "id_right").agg((pl.col("m") == pl.col("m_right")).mean().alias("jaccard")).filter(
-        pl.col("jaccard") >= p.near_threshold)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -96,7 +77,7 @@ class DedupFilter(Stage):
         missing = [c for c in p.columns if c not in schema]
         if missing:
             raise ValueError(f"dedup: columns {missing} are not in the data (columns: {', '.join(schema)})")
-        key = pl.concat_str([_normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
+        key = pl.concat_str([normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
         # pass 1 keeps only (key, id, position) per row, in memory; pass 2 streams the whole rows past
         # that small table. One query joining the rows with an aggregate of themselves would hold every
         # response in memory until the aggregate is done.

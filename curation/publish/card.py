@@ -16,6 +16,7 @@ import yaml
 from datasets import DatasetInfo, SplitDict, SplitInfo
 
 from curation.checks.results import CheckResult, latest_result
+from curation.filters.difficulty import dropped_pass_rates
 from curation.filters.length import word_count
 from curation.publish import figures as fig
 from curation.publish.layout import DATA_DIR, SPLIT, Layout
@@ -134,7 +135,10 @@ def draw_figures(store: Store, snapshot: Snapshot, out_dir: Path, funnel: list[d
         max_words = check.config.get("max_words") if check else None
         figures.append(fig.word_count_figure(out_dir, before, _word_counts(frame), label, max_words))
     if "pass_rate" in columns:
-        figures.append(fig.pass_rate_figure(out_dir, frame.select("pass_rate").collect()["pass_rate"]))
+        # before selection: the kept problems plus those the difficulty stage left out (its rejections)
+        dropped = dropped_pass_rates(snapshot.rejections())
+        figures.append(fig.pass_rate_figure(out_dir, frame.select("pass_rate").collect()["pass_rate"],
+                                            dropped if len(dropped) else None))
     return [f for f in figures if f is not None]
 
 

@@ -19,7 +19,7 @@ ALL = "all"
 # What a trainer and a reader need: the problem and its images, the answer, the trace (sft) or the
 # solution (grpo), where it came from, and the scores a user filters on.
 DEFAULT_COLUMNS = ("id", "problem", "answer", "choices", IMAGES, "response", "solution", "source",
-                   "word_count", "verdict", "pass_rate")
+                   "word_count", "verdict", "pass_rate", "n_samples", "n_correct")
 
 
 class ColumnError(PublishError):

@@ -77,13 +77,22 @@ def source_mix_figure(out_dir: Path, mix: list[dict[str, Any]]) -> Figure | None
     return Figure(_save(fig, out_dir, "source_mix"), "Source mix", f"{len(mix)} sources")
 
 
-def pass_rate_figure(out_dir: Path, pass_rate: pl.Series) -> Figure | None:
+def pass_rate_figure(out_dir: Path, pass_rate: pl.Series, dropped: pl.Series | None = None) -> Figure | None:
+    """Histogram of the kept problems' pass rates; with ``dropped`` (the problems the difficulty selection
+    left out) an outline shows the distribution before selection."""
     values = pass_rate.drop_nulls()
     if not len(values):
         return None
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    ax.hist(values.to_list(), bins=[i / 20 for i in range(21)], color="#9467bd")
+    bins = [i / 20 for i in range(21)]
+    ax.hist(values.to_list(), bins=bins, color="#9467bd", alpha=0.8, label=f"selected ({len(values)})")
+    caption = f"mean {values.mean():.2f}, {len(values)} problems with a pass rate"
+    if dropped is not None and len(dropped.drop_nulls()):
+        before = pl.concat([values, dropped.drop_nulls().cast(values.dtype)])
+        ax.hist(before.to_list(), bins=bins, histtype="step", linewidth=1.6, color="#333333",
+                label=f"before selection ({len(before)})")
+        ax.legend(fontsize=8)
+        caption += f"; {len(before)} before selection (mean {before.mean():.2f})"
     ax.set_xlabel("pass rate of the policy's k rollouts")
     ax.set_ylabel("problems")
-    return Figure(_save(fig, out_dir, "pass_rate"), "Difficulty (pass rate)",
-                  f"mean {values.mean():.2f}, {len(values)} problems with a pass rate")
+    return Figure(_save(fig, out_dir, "pass_rate"), "Difficulty (pass rate)", caption)

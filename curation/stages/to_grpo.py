@@ -2,10 +2,11 @@
 
 A GRPO row needs only what the rewards and the prompt need: problem, images,
 answer (and choices). Rows of sft/rollouts snapshots are collapsed to their
-problem (``problem_id``), so k samples of one problem give one prompt. The
-pass rate stays null here; the difficulty stage fills it when rollouts are
-scored. Problems without a reference answer cannot be rewarded and are dropped
-with reason ``no_answer``.
+problem (``problem_id``), so k samples of one problem give one prompt. After a
+``difficulty`` stage, its per-problem ``pass_rate``, ``n_samples`` and
+``n_correct`` are carried over; without one, ``pass_rate`` is null. Problems
+without a reference answer cannot be rewarded and are dropped with reason
+``no_answer``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from curation.rows import decide
 from curation.schema import GRPO_SCHEMA
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
+
+DIFFICULTY_COUNTS = ("n_samples", "n_correct")
 
 
 class ToGrpoParams(StageParams):
@@ -32,7 +35,7 @@ class ToGrpo(Stage):
     scope = "global"
     output_kind = "grpo"
     edge_kind = "filtered_from"
-    description = "one GRPO prompt per problem: id, source, problem, answer, choices, image_ids, pass_rate=null"
+    description = "one GRPO prompt per problem: id, source, problem, answer, choices, image_ids, pass_rate"
 
     def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         p: ToGrpoParams = self.params  # type: ignore[assignment]
@@ -43,6 +46,8 @@ class ToGrpo(Stage):
             pl.col("choices"), pl.col("image_ids"),
             (pl.col("pass_rate") if "pass_rate" in schema else pl.lit(None, dtype=GRPO_SCHEMA["pass_rate"]))
             .cast(pl.Float64).alias("pass_rate"),
+            # the difficulty stage's counts behind the pass rate, when it ran
+            *[pl.col(c) for c in DIFFICULTY_COUNTS if c in schema and c not in p.keep_columns],
             *[pl.col(c) for c in p.keep_columns if c in schema],
         ]
         missing = [c for c in p.keep_columns if c not in schema]

@@ -88,6 +88,26 @@ def test_pass_rate_out_of_range(store):
     assert result.failed[0].examples[0]["pass_rate"] == 1.5
 
 
+def test_after_difficulty_pass_rate_must_be_real(store):
+    """With the difficulty stage's counts present, a null pass rate or more correct than samples fails."""
+    def check(name, frame):
+        info = write_snapshot(store, "grpo", frame, name=name)
+        return check_snapshot(store, store.open(info.ref))
+
+    frame = good_frame(store, "grpo").with_columns(pl.lit(4, dtype=pl.Int64).alias("n_samples"),
+                                                   (pl.col("pass_rate") * 4).cast(pl.Int64).alias("n_correct"))
+    assert check("grpo-good", frame).success
+    broken = replace_row(replace_row(frame, 2, pass_rate=None), 5, n_correct=5)
+    result = check("grpo-broken", broken)
+    assert failed_names(result) == {"pass_rate_not_null", "pass_rate_counts"}
+    by_name = {o.name: o for o in result.failed}
+    assert [e["id"] for e in by_name["pass_rate_not_null"].examples] == [frame["id"][2]]
+    assert by_name["pass_rate_counts"].unexpected_count == 1
+    # without the counts (no difficulty stage ran) a null pass rate is allowed
+    assert check("grpo-null", good_frame(store, "grpo").with_columns(pl.lit(None, dtype=pl.Float64)
+                                                                     .alias("pass_rate"))).success
+
+
 def test_duplicate_problem_image_pairs(store):
     frame = good_frame(store, "sft")
     frame = replace_row(frame, 1, problem=frame["problem"][0], image_ids=frame["image_ids"][0])

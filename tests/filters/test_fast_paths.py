@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.filters.dedup import _normalized
+from curation.filters.dedup import normalized
 from curation.filters.reflection import DEFAULT_MARKERS, Cutter
 from curation.verify.normalize import portable
 
@@ -34,7 +34,7 @@ def test_literal_marker_scan_equals_the_regex_scan(text, markers, case_sensitive
 def test_dedup_space_runs_normalize_like_every_run(texts):
     frame = pl.DataFrame({"text": texts}, schema={"text": pl.Utf8})
     plain = pl.col("text").str.to_lowercase().str.replace_all(portable(r"\s+"), " ").str.strip_chars()
-    assert frame.select(_normalized("text", pl.Utf8)).equals(frame.select(plain))
+    assert frame.select(normalized("text", pl.Utf8)).equals(frame.select(plain))
 
 
 texts = st.lists(st.one_of(st.none(), st.text(alphabet=" \t\n\v\f\r\x1c\x85\xa0\u2003\u3000ab.é", max_size=30)),

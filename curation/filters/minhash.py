@@ -1,0 +1,68 @@
+"""MinHash over word n-grams with LSH banding: near-duplicate text pairs, within one set or across two.
+
+``dedup`` finds near duplicates inside a snapshot; ``decontaminate`` finds training problems near an
+eval problem. Both read pairs ``(id, id_right, jaccard)`` from ``similar_pairs``; the Jaccard value is
+the MinHash estimate (share of equal signature slots).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SIGNATURE_SCHEMA = {"id": pl.Utf8, "perm": pl.Int64, "m": pl.UInt64}
+PAIR_SCHEMA = {"id": pl.Utf8, "id_right": pl.Utf8, "jaccard": pl.Float64}
+
+
+def signatures(frame: pl.DataFrame, text_column: str, ngram: int, permutations: int) -> pl.DataFrame:
+    """Columns ``id, perm, m``: the MinHash signature of each row's lower-cased word n-grams.
+
+    A text shorter than ``ngram`` words is one shingle of its words; a text without words has no signature.
+    """
+    words = frame.select(pl.col("id").cast(pl.Utf8),
+                         pl.col(text_column).str.to_lowercase().str.extract_all(r"\w+").alias("w"))
+    words = words.explode("w").drop_nulls("w")
+    grams = words.with_columns(
+        pl.concat_str([pl.col("w").shift(-k).over("id") for k in range(ngram)], separator=" ").alias("g"),
+        pl.col("w").str.join(" ").over("id").alias("all_words"),
+        pl.len().over("id").alias("n_words"),
+    ).with_columns(pl.when(pl.col("n_words") < ngram).then(pl.col("all_words")).otherwise(pl.col("g")).alias("g"))
+    grams = grams.drop_nulls("g").select("id", pl.col("g").hash(seed=17).alias("h")).unique()
+    seeds = pl.DataFrame({"perm": list(range(permutations))}, schema={"perm": pl.Int64}).with_columns(
+        pl.col("perm").hash(seed=1).alias("a"))
+    # one hash function per permutation: hash(h xor a_perm); the signature is its minimum
+    return grams.join(seeds, how="cross").select(
+        "id", "perm", (pl.col("h") ^ pl.col("a")).hash(seed=3).alias("m")).group_by("id", "perm").agg(
+        pl.col("m").min()).cast(SIGNATURE_SCHEMA)  # type: ignore[arg-type]
+
+
+def _band_keys(signature: pl.DataFrame, permutations: int, bands: int) -> pl.DataFrame:
+    rows = permutations // bands
+    banded = signature.with_columns((pl.col("perm") // rows).alias("band")).group_by("id", "band").agg(
+        pl.col("m").sort_by("perm").alias("ms"))
+    return banded.select("id", "band", pl.col("ms").list.eval(pl.element().cast(pl.Utf8)).list.join("-").hash()
+                         .alias("key"))
+
+
+def similar_pairs(left: pl.DataFrame, right: pl.DataFrame | None, *, permutations: int, bands: int,
+                  threshold: float) -> pl.DataFrame:
+    """Pairs ``id`` (left) / ``id_right`` (right) whose estimated Jaccard similarity is at least ``threshold``.
+
+    ``left`` and ``right`` are signatures from ``signatures``; ``right=None`` compares ``left`` with
+    itself and reports each pair once (``id < id_right``). Candidates share at least one LSH band.
+    """
+    if permutations % bands:
+        raise ValueError(f"permutations ({permutations}) must be a multiple of bands ({bands})")
+    same_set = right is None
+    right = left if right is None else right
+    left_bands = _band_keys(left, permutations, bands)
+    right_bands = left_bands if same_set else _band_keys(right, permutations, bands)
+    pairs = left_bands.join(right_bands.rename({"id": "id_right"}), on=["band", "key"])
+    if same_set:
+        pairs = pairs.filter(pl.col("id") < pl.col("id_right"))
+    pairs = pairs.select("id", "id_right").unique()
+    if pairs.height == 0:
+        return pl.DataFrame(schema=PAIR_SCHEMA)
+    right_sig = right.rename({"id": "id_right", "m": "m_right"})
+    return (pairs.join(left, on="id").join(right_sig, on=["id_right", "perm"])
+            .group_by("id", "id_right").agg((pl.col("m") == pl.col("m_right")).mean().alias("jaccard"))
+            .filter(pl.col("jaccard") >= threshold).sort("id", "id_right").cast(PAIR_SCHEMA))  # type: ignore[arg-type]
