@@ -232,6 +232,47 @@ class Catalog:
             for response in responses:
                 con.execute(s["insert_review_response"], response)
 
+    # -- evals (sql/catalog_eval.sql) -----------------------------------------------------
+    def save_eval(self, artifact: dict[str, Any], edges: list[tuple[str, str, str]], run: dict[str, Any],
+                  scores: list[dict[str, Any]]) -> bool:
+        """An eval artifact (columns of ``artifacts``), its edges (src, kind, detail JSON), its run (columns of
+        ``eval_runs``) and figures (``eval_scores``), one transaction; False when its eval_key is already listed."""
+        s = statements()
+        with self.transaction() as con:
+            if con.execute(s["eval_by_key"], dict(eval_key=run["eval_key"])).fetchone():
+                return False
+            con.execute(s["insert_artifact"], artifact)
+            for src_id, kind, detail in edges:
+                con.execute(s["insert_edge"], dict(src_id=src_id, dst_id=artifact["id"], kind=kind, detail=detail,
+                                                   created_at=artifact["created_at"]))
+            con.execute(s["insert_eval_run"], run)
+            for score in scores:
+                con.execute(s["insert_eval_score"], score)
+        return True
+
+    def eval_by_key(self, eval_key: str) -> dict[str, Any] | None:
+        rows = self._read("eval_by_key", eval_key=eval_key)
+        return rows[0] if rows else None
+
+    def eval_by_id(self, eval_id: str) -> dict[str, Any] | None:
+        rows = self._read("eval_by_id", eval_id=eval_id)
+        return rows[0] if rows else None
+
+    def evals(self) -> list[dict[str, Any]]:
+        return self._read("evals")
+
+    def evals_named(self, name: str, version: int | None = None) -> list[dict[str, Any]]:
+        return self._read("evals_named", name=name, version=version)
+
+    def evals_of_model(self, model_identity: str) -> list[dict[str, Any]]:
+        return self._read("evals_of_model", model_identity=model_identity)
+
+    def model_artifact(self, *, path: str | None = None, artifact_id: str | None = None) -> dict[str, Any] | None:
+        """The newest model artifact saved at ``path``, or the model artifact ``artifact_id``."""
+        rows = self._read("model_artifact_by_path", path=path) if path is not None \
+            else self._read("model_artifact_by_id", id=artifact_id)
+        return rows[0] if rows else None
+
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description] if cursor.description else []

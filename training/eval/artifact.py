@@ -57,31 +57,26 @@ def _loaded(store: Store, row: dict[str, Any], reused: bool) -> EvalResult:
 
 def find_eval(store: Store, key: str) -> EvalResult | None:
     """The eval with content key ``key``, or None."""
-    rows = store.catalog.query("SELECT result, rows_path FROM eval_runs WHERE eval_key = ?", [key])
-    return _loaded(store, rows[0], reused=True) if rows else None
+    row = store.catalog.eval_by_key(key)
+    return _loaded(store, row, reused=True) if row else None
 
 
 def load_eval(store: Store, eval_id: str) -> EvalResult:
-    rows = store.catalog.query("SELECT result, rows_path FROM eval_runs WHERE eval_id = ?", [eval_id])
-    if not rows:
+    row = store.catalog.eval_by_id(eval_id)
+    if row is None:
         raise LookupError(f"no eval {eval_id!r} in store {store.root}; see `thinkset eval --list`")
-    return _loaded(store, rows[0], reused=True)
+    return _loaded(store, row, reused=True)
 
 
 def list_evals(store: Store) -> list[dict[str, Any]]:
-    return store.catalog.query(
-        "SELECT r.eval_id, a.name, a.version, r.model_ref, r.snapshot_ref, r.backend, r.k, r.style, r.n, "
-        "r.accuracy, r.ci_low, r.ci_high, r.created_at FROM eval_runs r JOIN artifacts a ON a.id = r.eval_id "
-        "ORDER BY r.created_at")
+    return store.catalog.evals()
 
 
-def _score_rows(result: EvalResult) -> list[list[Any]]:
-    def rows(dimension: str, value: str, group: GroupScore) -> list[list[Any]]:
-        out = []
-        for j, score in group.pass_at_k.items():
-            interval = group.ci95 if j == 1 else (None, None)
-            out.append([result.artifact_id, dimension, value, f"pass@{j}", group.n, score, *interval])
-        return out
+def _score_rows(result: EvalResult) -> list[dict[str, Any]]:
+    def rows(dimension: str, value: str, group: GroupScore) -> list[dict[str, Any]]:
+        return [{"eval_id": result.artifact_id, "dimension": dimension, "value": value, "metric": f"pass@{j}",
+                 "n": group.n, "score": score, "ci_low": group.ci95[0] if j == 1 else None,
+                 "ci_high": group.ci95[1] if j == 1 else None} for j, score in group.pass_at_k.items()]
 
     out = rows("overall", "", result.overall)
     for source, group in result.by_source.items():
@@ -106,33 +101,20 @@ def save_eval(store: Store, result: EvalResult, key: str, rows: pl.DataFrame, *,
     result.rows_path = str(rows_path)
     relative = str(rows_path.relative_to(store.root))
     base_name = eval_name(result.model, result.snapshot.split("@")[0])
+    version = store.catalog.next_version(base_name)
+    result.name = f"{base_name}@v{version}"
     created_at = datetime.now(UTC).replace(tzinfo=None)
-    edges = [(result.snapshot_id, "evaluated_on")] + ([(result.model_id, "evaluated")] if result.model_id else [])
-    with store.catalog.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if con.execute("SELECT 1 FROM eval_runs WHERE eval_key = ?", [key]).fetchone():
-                con.execute("ROLLBACK")
-                con.close()
-                return find_eval(store, key) or result
-            version = con.execute("SELECT coalesce(max(version), 0) + 1 FROM artifacts WHERE name = ?",
-                                  [base_name]).fetchone()[0]
-            result.name = f"{base_name}@v{version}"
-            payload = json.dumps({k: v for k, v in result.to_json().items()
-                                  if k not in ("reused", "warnings")}, default=str)
-            con.execute("INSERT INTO artifacts VALUES (?, ?, ?, 'eval', 'eval', ?, ?, ?, ?, ?)",
-                        [result.artifact_id, base_name, version, relative, rows.height, __version__, created_at,
-                         payload])
-            for parent, kind in edges:
-                con.execute("INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
-                            [parent, result.artifact_id, kind, json.dumps({"eval_key": key}), created_at])
-            con.execute("INSERT INTO eval_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                result.artifact_id, key, result.model, model_identity, result.model_id, result.snapshot_id,
-                result.snapshot, result.backend, result.sampling, result.mode, result.k, result.style, result.n,
-                result.accuracy, result.ci95[0], result.ci95[1], relative, payload, created_at])
-            con.executemany("INSERT INTO eval_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _score_rows(result))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    payload = json.dumps({k: v for k, v in result.to_json().items() if k not in ("reused", "warnings")}, default=str)
+    detail = json.dumps({"eval_key": key})
+    edges = [(result.snapshot_id, "evaluated_on", detail)] + (
+        [(result.model_id, "evaluated", detail)] if result.model_id else [])
+    artifact = dict(id=result.artifact_id, name=base_name, version=version, kind="eval", artifact_type="eval",
+                    path=relative, rows=rows.height, code_version=__version__, created_at=created_at, manifest=payload)
+    run = dict(eval_id=result.artifact_id, eval_key=key, model_ref=result.model, model_identity=model_identity,
+               model_id=result.model_id, snapshot_id=result.snapshot_id, snapshot_ref=result.snapshot,
+               backend=result.backend, sampling=result.sampling, mode=result.mode, k=result.k, style=result.style,
+               n=result.n, accuracy=result.accuracy, ci_low=result.ci95[0], ci_high=result.ci95[1],
+               rows_path=relative, result=payload, created_at=created_at)
+    if not store.catalog.save_eval(artifact, edges, run, _score_rows(result)):
+        return find_eval(store, key) or result
     return result

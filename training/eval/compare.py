@@ -45,21 +45,14 @@ class Comparison:
 
 def _evals_of(store: Store, ref: str) -> list[dict[str, Any]]:
     """Evals named by ``ref``: an eval id, an eval artifact name[@vN], or a model (newest first)."""
-    rows = store.catalog.query("SELECT eval_id, snapshot_id FROM eval_runs WHERE eval_id = ?", [ref])
-    if rows:
-        return rows
+    found = store.catalog.eval_by_id(ref)
+    if found is not None:
+        return [found]
     try:
         name, version = parse_ref(ref)
     except SnapshotNotFound:
         name, version = ref, None
-    rows = store.catalog.query(
-        "SELECT r.eval_id, r.snapshot_id FROM eval_runs r JOIN artifacts a ON a.id = r.eval_id "
-        "WHERE a.name = ? AND (? IS NULL OR a.version = ?) ORDER BY a.version DESC", [name, version, version])
-    if rows:
-        return rows
-    identity = resolve_model(store, ref).identity
-    return store.catalog.query("SELECT eval_id, snapshot_id FROM eval_runs WHERE model_identity = ? "
-                               "ORDER BY created_at DESC", [identity])
+    return store.catalog.evals_named(name, version) or store.catalog.evals_of_model(resolve_model(store, ref).identity)
 
 
 def pick_evals(store: Store, a: str, b: str) -> tuple[EvalResult, EvalResult]:

@@ -27,20 +27,12 @@ def _weights_identity(path: Path) -> str:
     return row_id(str(path), [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files])
 
 
-def _artifact_by_path(store: Store, path: Path) -> dict | None:
-    rows = store.catalog.query("SELECT id, name, version FROM artifacts WHERE artifact_type = 'model' AND path = ? "
-                               "ORDER BY created_at DESC LIMIT 1", [str(path)])
-    return rows[0] if rows else None
-
-
 def _artifact_by_ref(store: Store, ref: str) -> dict | None:
     try:
         info = store.resolve(ref)
     except SnapshotNotFound:
         return None
-    rows = store.catalog.query("SELECT id, name, version, path FROM artifacts WHERE id = ? AND artifact_type = 'model'",
-                               [info.id])
-    return rows[0] if rows else None
+    return store.catalog.model_artifact(artifact_id=info.id)
 
 
 def resolve_model(store: Store, model: str, model_name: str | None = None) -> EvalModel:
@@ -50,7 +42,7 @@ def resolve_model(store: Store, model: str, model_name: str | None = None) -> Ev
     path = Path(model)
     if path.exists():
         path = path.resolve()
-        artifact = _artifact_by_path(store, path)
+        artifact = store.catalog.model_artifact(path=str(path))
         if artifact is not None:
             return EvalModel(ref=model, name=f"{artifact['name']}@v{artifact['version']}",
                              engine_model=model_name or str(path), identity=artifact["id"],
