@@ -15,25 +15,30 @@ import json
 import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from curation import __version__
 from curation.schema import row_id
+from curation.stages.code_identity import code_modules
 from curation.store import Store
 from training.eval.result import EvalResult, GroupScore
 
-# Changing how answers are extracted or compared changes what an eval measures: it is part of the key.
-SCORING_SOURCES = [Path(__file__).with_name(n) for n in ("score.py", "mathvista.py", "mathvision.py")] + sorted(
-    (Path(__file__).resolve().parents[2] / "curation" / "verify").glob("*.py"))
-
 
 def scoring_digest() -> str:
+    """Identity of the scoring code: the scorers' modules and the ``curation.verify`` modules they import
+    (the stages' code-identity rule), so changing how answers are extracted or compared makes new evals."""
+    from training.eval.mathvision import score_mathvision
+    from training.eval.mathvista import score_mathvista
+    from training.eval.score import score_response
+
+    modules: dict[str, str] = {}
+    for scorer in (score_response, score_mathvista, score_mathvision):
+        modules.update(code_modules(scorer))  # type: ignore[arg-type]  # reads only its __module__
     digest = hashlib.sha256()
-    for path in SCORING_SOURCES:
-        digest.update(path.read_bytes())
+    for name, source_digest in sorted(modules.items()):
+        digest.update(f"{name}\x1f{source_digest}\x1e".encode())
     return digest.hexdigest()[:16]
 
 
