@@ -91,7 +91,9 @@ class Decontaminate(Stage):
         return {**super().config(), "against_ids": [info.id for info in self.against()]}
 
     def lineage_detail(self) -> dict[str, Any]:
-        return {self.ctx.stage_name or self.type: {EDGE_KIND: [info.ref for info in self.against()]}}
+        # committed with the snapshot, so the record survives a crash before ``after_commit`` adds the edges
+        return {self.ctx.stage_name or self.type: {EDGE_KIND: [{"id": info.id, "ref": info.ref}
+                                                               for info in self.against()]}}
 
     def after_commit(self, info: SnapshotInfo) -> None:
         store = self.ctx.store
@@ -133,15 +135,17 @@ class Decontaminate(Stage):
         rest = train.join(exact.select("_norm"), on="_norm", how="anti")
         if rest.height == 0 or first_eval.height == 0:
             return exact
-        # MinHash ids are the normalized texts themselves: one signature per distinct text
-        left = signatures(rest.select(pl.col("_norm").alias("id"), "_norm"), "_norm", p.ngram, p.permutations)
-        right = signatures(first_eval.select(pl.col("_norm").alias("id"), "_norm"), "_norm", p.ngram,
+        # one signature per distinct text, under a short id (its position), not the text itself
+        rest = rest.with_row_index("_tid").with_columns(pl.col("_tid").cast(pl.Utf8))
+        evals_near = first_eval.with_row_index("_eid").with_columns(pl.col("_eid").cast(pl.Utf8))
+        left = signatures(rest.select(pl.col("_tid").alias("id"), "_norm"), "_norm", p.ngram, p.permutations)
+        right = signatures(evals_near.select(pl.col("_eid").alias("id"), "_norm"), "_norm", p.ngram,
                            p.permutations)
         pairs = similar_pairs(left, right, permutations=p.permutations, bands=p.bands, threshold=p.near_threshold)
         best = pairs.sort("jaccard", "id_right", descending=[True, False]).unique("id", keep="first")
-        near = best.join(first_eval, left_on="id_right", right_on="_norm").select(
-            pl.col("id").alias("_norm"), pl.lit("text_near").alias("kind"), "eval_ref", "eval_id",
-            pl.col("jaccard").alias("score"))
+        near = best.join(rest.select("_tid", "_norm"), left_on="id", right_on="_tid").join(
+            evals_near.select("_eid", "eval_ref", "eval_id"), left_on="id_right", right_on="_eid").select(
+            "_norm", pl.lit("text_near").alias("kind"), "eval_ref", "eval_id", pl.col("jaccard").alias("score"))
         return pl.concat([exact, near])
 
     def image_matches(self, shas: list[str], evals: pl.DataFrame) -> pl.DataFrame:

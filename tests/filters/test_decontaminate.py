@@ -120,6 +120,10 @@ def test_lineage_edge_and_decontamination_status(overlap):
     assert {r["snapshot"] for r in funnel_rows(store, info.ref)} == {"clean@v1"}
 
     assert decontamination_status(store, info.ref, "eval").decontaminated
+    # a run killed between the snapshot's commit and its edges: the committed edge detail still says so
+    with store.catalog.connect() as con:
+        con.execute("DELETE FROM edges WHERE kind = ?", [EDGE_KIND])
+    assert decontamination_status(store, info.ref, "eval").decontaminated
     raw = decontamination_status(store, "train", "eval")
     assert not raw.decontaminated and raw.missing == ["train@v1"]
     assert "not decontaminated against eval@v1" in raw.message
