@@ -24,6 +24,10 @@ SELECT * FROM artifacts WHERE $artifact_type IS NULL OR artifact_type = $artifac
 -- name: parent_ids
 SELECT src_id FROM edges WHERE dst_id = $id ORDER BY src_id;
 
+-- name: edges_into
+-- Edges into any of the artifacts $ids, with their detail (e.g. what a decontaminate stage recorded).
+SELECT src_id, dst_id, kind, detail FROM edges WHERE list_contains($ids, dst_id) ORDER BY dst_id, created_at;
+
 -- name: insert_artifact
 INSERT INTO artifacts (id, name, version, kind, artifact_type, path, rows, code_version, created_at, manifest)
 VALUES ($id, $name, $version, $kind, $artifact_type, $path, $rows, $code_version, $created_at, $manifest);

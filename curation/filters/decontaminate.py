@@ -98,9 +98,8 @@ class Decontaminate(Stage):
     def after_commit(self, info: SnapshotInfo) -> None:
         store = self.ctx.store
         for evaluation in self.against():
-            exists = store.catalog.query("SELECT 1 FROM edges WHERE src_id = ? AND dst_id = ? AND kind = ?",
-                                         [evaluation.id, info.id, EDGE_KIND])
-            if not exists:
+            recorded = {(e["src_id"], e["kind"]) for e in store.catalog.edges_into([info.id])}
+            if (evaluation.id, EDGE_KIND) not in recorded:
                 store.add_edge(evaluation.id, info.id, EDGE_KIND,
                                {"stage": self.ctx.stage_name, "eval": evaluation.ref, "config": self.p.model_dump()})
 

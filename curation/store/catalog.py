@@ -175,6 +175,17 @@ class Catalog:
                 con.execute(s["insert_edge"], dict(src_id=parent, dst_id=artifact_id, kind=edge_kind, detail=None,
                                                    created_at=created_at))
 
+    def artifact(self, artifact_id: str) -> dict[str, Any] | None:
+        """The catalog row of an artifact (artifact_type, kind, manifest, ...), or None."""
+        rows = self._read("artifact_by_id", id=artifact_id)
+        return rows[0] if rows else None
+
+    def edges_into(self, artifact_ids: list[str]) -> list[dict[str, Any]]:
+        """Edges (src_id, dst_id, kind, detail as a dict) into any of ``artifact_ids``."""
+        rows = self._read("edges_into", ids=list(artifact_ids))
+        return [{**row, "detail": json.loads(row["detail"]) if isinstance(row["detail"], str) else row["detail"]}
+                for row in rows]
+
     def add_edge(self, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:
         with self.transaction() as con:
             con.execute(statements()["insert_edge"], dict(src_id=src_id, dst_id=dst_id, kind=kind,

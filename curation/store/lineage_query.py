@@ -9,7 +9,6 @@ edge from the eval snapshot; a model counts when every snapshot it or its base m
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,14 +59,12 @@ def _from_edge_details(store: Store, snapshot_ids: list[str], against: dict[str,
                        refs: dict[str, str]) -> None:
     """Add what the decontaminate stage wrote in the edge detail of each snapshot it made (committed with the
     snapshot, so it holds even when the run died before the ``decontaminated_against`` edges were added)."""
-    marks = ", ".join("?" for _ in snapshot_ids)
-    rows = store.catalog.query(f"SELECT dst_id, detail FROM edges WHERE dst_id IN ({marks}) AND detail IS NOT NULL "
-                               f"AND kind <> '{DECONTAMINATED_AGAINST}'", list(snapshot_ids))
-    for row in rows:
-        detail = json.loads(row["detail"]) if isinstance(row["detail"], str) else row["detail"]
-        for stage in (detail or {}).values():
+    for edge in store.catalog.edges_into(snapshot_ids):
+        if edge["kind"] == DECONTAMINATED_AGAINST:
+            continue
+        for stage in (edge["detail"] or {}).values():
             for entry in stage.get(DECONTAMINATED_AGAINST, []) if isinstance(stage, dict) else []:
-                against.setdefault(row["dst_id"], set()).add(entry["id"])
+                against.setdefault(edge["dst_id"], set()).add(entry["id"])
                 refs.setdefault(entry["id"], entry["ref"])
 
 
@@ -87,8 +84,8 @@ def decontamination_status(store: Store, artifact_ref: str, eval_snapshot_ref: s
         else:
             parents.setdefault(edge["dst_id"], set()).add(edge["src_id"])
     _from_edge_details(store, [artifact.id, *parents], against, refs)
-    is_snapshot = store.catalog.query("SELECT artifact_type FROM artifacts WHERE id = ?", [artifact.id])
-    if is_snapshot and is_snapshot[0]["artifact_type"] == "snapshot":
+    row = store.catalog.artifact(artifact.id)
+    if row is not None and row["artifact_type"] == "snapshot":
         training = [artifact.id]
     else:
         training = sorted({e["src_id"] for e in edges if e["kind"] == TRAINED_ON})
