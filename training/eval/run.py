@@ -38,7 +38,9 @@ def eval_problems(store: Store, on: str, limit: int | None, mode: Mode) -> tuple
     if mode == "text" and "caption" not in columns:
         raise EvalError(f"{snapshot.info.ref} has no 'caption' column: a text reasoner needs captions; evaluate a "
                         "snapshot written by a caption stage, or use mode image")
-    frame = frame.select([c for c in PROBLEM_FIELDS if c in columns])
+    # a problem listed twice (a pool may repeat one) is asked and counted once
+    frame = frame.select([c for c in PROBLEM_FIELDS if c in columns]).unique(subset=["id"], keep="first",
+                                                                               maintain_order=True)
     return snapshot, (frame.head(limit) if limit else frame).collect()
 
 

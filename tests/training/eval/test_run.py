@@ -155,3 +155,13 @@ def test_openai_backend_gets_images_and_the_papers_greedy_preset(demo_store):
     assert parts[0]["type"] == "image_url" and parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
     assert "<answer>" in parts[-1]["text"]  # the training prompt's think/answer instruction
     assert set(result.rows()["extracted"]) == {"2"}
+
+
+def test_a_problem_listed_twice_counts_once(store):
+    from tests.conftest import pool_frame
+
+    frame = pool_frame(store, 3)
+    with store.writer("pool-repeats", "pool", config={"repeats": True}) as writer:
+        writer.write(pl.concat([frame, frame.head(1)]))
+    result = run_eval(store, "synthetic-teacher", "pool-repeats", backend="synthetic", k=2)
+    assert result.n == 3 and result.rows().height == 6
