@@ -1,7 +1,8 @@
 # Two commands set up everything on a fresh machine:
 #   make demo   installs, then runs the demo job on bundled synthetic data
 #   make test   installs, starts what the tests need, runs every test
-# Both are idempotent: a second run installs nothing new (stamp files keyed on the install inputs).
+# Both are idempotent: a second run installs nothing new (stamp files keyed on the install inputs: the
+# hash is in the stamp's name, so a fresh clone with the same pyproject.toml reuses an existing venv).
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,13 +10,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 ARGILLA_STAMP := .venv-argilla/.installed-$(shell cat scripts/setup_argilla_venv.sh scripts/argilla-requirements.txt 2>/dev/null | sha256sum | cut -c1-12)
 ARGILLA_PORT ?= 6900
-DEMO_STORE ?= demo-out/store
+DEMO_STORE ?= thinkset-store
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
 .PHONY: install demo test argilla argilla-venv lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	# The CPU build of torch, pinned: a looser spec pulls a multi-GB CUDA build. Never torchvision here.
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(ARGILLA_STAMP): scripts/setup_argilla_venv.sh scripts/argilla-requirements.txt
+$(ARGILLA_STAMP):
 	bash scripts/setup_argilla_venv.sh
 	rm -f .venv-argilla/.installed-*
 	touch $@
@@ -37,6 +38,7 @@ argilla-venv: $(ARGILLA_STAMP)
 argilla: argilla-venv
 	.venv-argilla/bin/python scripts/argilla_server.py --port $(ARGILLA_PORT) --data-dir .argilla-home
 
+# Writes the default store ./thinkset-store, so the README's commands work as printed; outputs in demo-out/.
 demo: install
 	bash scripts/demo.sh $(DEMO_STORE)
 
