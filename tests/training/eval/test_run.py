@@ -3,6 +3,7 @@ re-run, resume after kill -9, and the decontamination warning."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -165,3 +166,21 @@ def test_a_problem_listed_twice_counts_once(store):
         writer.write(pl.concat([frame, frame.head(1)]))
     result = run_eval(store, "synthetic-teacher", "pool-repeats", backend="synthetic", k=2)
     assert result.n == 3 and result.rows().height == 6
+
+
+def test_per_category_accuracy_with_intervals(store):
+    from tests.conftest import pool_frame
+
+    frame = pool_frame(store, 6).with_columns(
+        metadata=pl.Series([json.dumps({"category": "math-targeted-vqa" if i < 4 else "general-vqa"})
+                            for i in range(6)]))
+    with store.writer("pool-categories", "pool", config={"categories": True}) as writer:
+        writer.write(frame)
+    result = run_eval(store, "synthetic-teacher", "pool-categories", backend="synthetic")
+    assert {name: group.n for name, group in result.by_category.items()} == {"general-vqa": 2,
+                                                                             "math-targeted-vqa": 4}
+    rows = result.rows()
+    for name, group in result.by_category.items():
+        expected = rows.filter(pl.col("category") == name)["correct"].mean()
+        assert group.accuracy == pytest.approx(expected, abs=1e-6)
+        assert group.ci95 == pytest.approx(wilson(group.accuracy * group.n, group.n), abs=1e-6)
