@@ -62,10 +62,10 @@ from curation.store import Store
 store = Store({root!r}); snap = store.open("sft-bench")
 if {mode!r} == "baseline":
     import polars as pl
-    from curation.filters.length import word_count
+    from curation.filters.words import regex_word_count
     frame = snap.scan().select(pl.col("id").is_duplicated().sum().alias("dup"),
         (pl.col("answer").str.strip_chars() == "").sum().alias("empty"),
-        word_count(pl.col("response")).max().alias("words"),
+        regex_word_count(pl.col("response")).max().alias("words"),
         pl.col("response").str.contains("<think>").sum().alias("think")).collect()
     ok = True
 else:

@@ -19,7 +19,6 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-import polars as pl
 from PIL import Image
 
 from curation.store import Snapshot, Store
@@ -144,8 +143,3 @@ def trainer_dataset(snapshot: Snapshot, store: Store, mode: str, **options: Any)
     if not rows:
         raise TrainingDataError(f"snapshot {snapshot.info.ref} has no rows to train on")
     return Dataset.from_list(rows, features=_features(mode))
-
-
-def to_polars(dataset: Any) -> pl.DataFrame:
-    """The trainer dataset as a Polars frame (images as PNG bytes structs), for the ``trl`` export."""
-    return pl.from_arrow(dataset.data.table)  # type: ignore[return-value]

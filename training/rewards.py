@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from curation.filters.words import count_words
 from curation.verify import grade
 from curation.verify.trace_format import is_well_formed
 
@@ -79,7 +80,7 @@ def make_length_penalty(max_words: int = DEFAULT_MAX_WORDS) -> RewardFunction:
     def length_penalty(completions: list[Any], **kwargs: Any) -> list[float]:
         penalties = []
         for completion in completions:
-            words = len(completion_text(completion).split())
+            words = count_words(completion_text(completion))
             penalties.append(-min(1.0, max(0, words - max_words) / max_words))
         return penalties
 

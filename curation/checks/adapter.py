@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 from PIL import Image
 
-from curation.filters.length import word_count
+from curation.filters.words import regex_word_count
 from curation.store.images import ImageStore
 
 IMAGE_STATUS, IMAGE_KEY, WORD_COUNT = "image_status", "image_key", "word_count"
@@ -92,7 +92,7 @@ def row_frames(lazy: pl.LazyFrame, columns: list[str], probe: ImageProbe | None,
     wanted = [c for c in dict.fromkeys(["id", *columns]) if c in schema and not isinstance(schema[c], pl.List)]
     derived: list[pl.Expr] = []
     if "response" in schema:
-        derived.append(word_count(pl.col("response")).alias(WORD_COUNT))
+        derived.append(regex_word_count(pl.col("response")).alias(WORD_COUNT))
     if "image_ids" in schema:
         derived += [image_key(), pl.col("image_ids")]
     # null text counts as empty text, so "answer_not_empty" also catches a missing answer

@@ -11,7 +11,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
-from curation.filters.words import regex_word_count, word_counts
+from curation.filters.words import word_counts
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
@@ -25,11 +25,6 @@ class LengthParams(StageParams):
     count: Literal["response", "think"] = Field(
         "response", description="what is counted: the whole response or only the <think> part")
     column: str = Field("response", description="text column to measure")
-
-
-def word_count(text: pl.Expr) -> pl.Expr:
-    """Words per row as a Polars expression (for lazy queries); the stage uses ``words.word_counts``."""
-    return regex_word_count(text)
 
 
 @register_stage

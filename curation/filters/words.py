@@ -1,5 +1,9 @@
 """Word counts as the paper counts them: runs of non-whitespace (``\\S+``), exact and fast.
 
+The one definition of a word in thinkset: the length filter, select, the checks, the card, review and the
+GRPO length penalty all count with ``count_words`` (one text), ``regex_word_count`` (a Polars expression)
+or ``word_counts`` (a Series, the fast path).
+
 A regex count pays for every word found (hundreds per trace). For pure-ASCII rows the same
 number is the count of word starts, a non-space byte at the row start or after a space byte,
 computed with numpy over the Arrow buffer, a few MB at a time on every core (numpy releases the
@@ -9,6 +13,7 @@ the result equals ``str.count_matches(r"\\S+")`` on every input.
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +39,15 @@ def _threads() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max(1, pl.thread_pool_size()), thread_name_prefix="thinkset-words")
         return _pool
+
+
+# Python's ``\\s`` also matches \x1c-\x1f; Rust's (Polars) is Unicode White_Space. Spelled out, both agree.
+_WORD = re.compile("[^\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+def count_words(text: str | None) -> int:
+    """``\\S+`` matches in one text (0 for None), as ``regex_word_count`` counts a row."""
+    return sum(1 for _ in _WORD.finditer(text)) if text else 0
 
 
 def regex_word_count(text: pl.Expr) -> pl.Expr:

@@ -20,22 +20,34 @@ BACKENDS = {
 }
 
 
-class BackendConfig(BaseModel):
-    """How to reach a model. Secrets are never here: the API key is read from ``api_key_env`` at call time."""
+class ConnectionSettings(BaseModel):
+    """Where and how fast to ask a model, not what: a generating stage's params carry these too (they are
+    not part of a snapshot's content id). Secrets are never here: the key is read from ``api_key_env``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: str = Field(description="model id as the server knows it, or a local path (transformers, vllm)")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
-    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable holding the API key")
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+                                 "(openai backend)")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the API key; never stored")
     concurrency: int = Field(64, gt=0, description="requests in flight at once (openai)")
     request_timeout: float = Field(600.0, gt=0, description="seconds before one attempt is abandoned")
     max_retries: int = Field(5, ge=0, description="retries after the first attempt on 429/5xx/timeouts/drops")
+    stream: bool = Field(False, description="use server-sent events (streaming) instead of one JSON answer")
+    engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options "
+                                           "(vllm.LLM kwargs; synthetic teacher rates)")
+
+    def connection_settings(self) -> dict[str, Any]:
+        """These fields and their values (to build a BackendConfig from a stage's params)."""
+        return {name: getattr(self, name) for name in ConnectionSettings.model_fields}
+
+
+class BackendConfig(ConnectionSettings):
+    """How to reach a model: the connection settings plus the model and the engine-side knobs."""
+
+    model: str = Field(description="model id as the server knows it, or a local path (transformers, vllm)")
     backoff_base: float = Field(0.5, ge=0, description="first backoff in seconds; doubles per retry, with jitter")
     backoff_max: float = Field(30.0, ge=0, description="longest backoff (and longest Retry-After honoured)")
-    stream: bool = Field(False, description="use server-sent events (streaming) instead of one JSON answer")
     batch_size: int = Field(8, gt=0, description="prompts per generate() call (transformers)")
-    engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options")
     device: str | None = Field(None, description="torch device (transformers); None = cuda if available else cpu")
 
 

@@ -139,24 +139,6 @@ def data_url(data: bytes) -> str:
     return f"data:{image_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def image_ids_of(messages: list[dict[str, Any]]) -> list[str]:
-    """The image hashes referenced by ``messages``, in order."""
-    return [part["image_sha256"] for message in messages if not isinstance(message.get("content"), str)
-            for part in message.get("content") or [] if part.get("type") == "image"]
-
-
-def prompt_text(messages: list[dict[str, Any]]) -> str:
-    """All text of ``messages`` joined (for text-only engines and logs)."""
-    out = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):
-            out.append(content)
-        else:
-            out.extend(part["text"] for part in content or [] if part.get("type") == "text")
-    return "\n".join(out)
-
-
 def openai_messages(messages: list[dict[str, Any]], image_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """``messages`` in the OpenAI chat layout: image parts become ``image_url`` parts (``image_url(sha)``)."""
     out = []

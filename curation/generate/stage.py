@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from curation.generate.backends import BACKENDS, BackendConfig, make_backend
+from curation.generate.backends import BACKENDS, BackendConfig, ConnectionSettings, make_backend
 from curation.generate.base import (
     PRESETS,
     Backend,
@@ -33,16 +33,15 @@ from curation.rows import StageFailed
 from curation.stages.base import Stage, StageParams
 
 # Params that say where and how fast to ask, not what: they do not change the content id.
-OPERATIONAL = ("base_url", "api_key_env", "concurrency", "request_timeout", "max_retries", "stream",
-               "max_failure_rate", "engine_options")
+OPERATIONAL = (*ConnectionSettings.model_fields, "max_failure_rate")
 SAMPLING_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "seed")
 
 
-class GenerationParams(StageParams):
+class GenerationParams(StageParams, ConnectionSettings):
+    """What to ask and how to sample it; where to ask (base_url, concurrency, ...) comes from ConnectionSettings."""
+
     backend: str = Field("openai", description=f"generation backend: {', '.join(BACKENDS)}")
     model: str = Field("", description="model id (server name, local path, or 'synthetic-teacher')")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint (openai backend)")
-    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the API key; never stored")
     preset: PresetName = Field("greedy", description="sampling preset: greedy (the paper's inference setting), "
                                "sampling (T=0.6, top_p=0.95), rollout (T=1.0)")
     max_new_tokens: int | None = Field(None, gt=0, description="override the preset's max_new_tokens")
@@ -51,14 +50,8 @@ class GenerationParams(StageParams):
     top_k: int | None = Field(None, description="override the preset's top_k (0 or less: no limit)")
     seed: int | None = Field(None, description="base seed; each sample's request adds its sample index")
     system_prompt: str | None = Field(None, description="system message before the prompt")
-    concurrency: int = Field(64, gt=0, description="requests in flight at once (openai)")
-    request_timeout: float = Field(600.0, gt=0, description="seconds before one attempt is abandoned")
-    max_retries: int = Field(5, ge=0, description="retries per request on 429/5xx/timeouts/dropped connections")
-    stream: bool = Field(False, description="stream answers (server-sent events)")
     max_failure_rate: float = Field(0.01, ge=0, le=1, description="fail the stage when a larger share of "
                                     "requests fails for good (instead of writing a smaller dataset)")
-    engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options "
-                                           "(vllm.LLM kwargs; synthetic teacher rates)")
 
 
 class GenerationStage(Stage):
@@ -121,10 +114,8 @@ class GenerationStage(Stage):
     # -- running ----------------------------------------------------------------
     def backend(self) -> Backend:
         if self._backend is None:
-            config = BackendConfig(model=self.model, base_url=self.option("base_url"),
-                                   api_key_env=self.params.api_key_env, concurrency=self.params.concurrency,
-                                   request_timeout=self.params.request_timeout, max_retries=self.params.max_retries,
-                                   stream=self.params.stream, engine_options=self.params.engine_options)
+            config = BackendConfig(model=self.model, **{**self.params.connection_settings(),
+                                                         "base_url": self.option("base_url")})
             try:
                 self._backend = make_backend(self.backend_name, config, self.ctx.store.images)
             except (ImportError, ValueError, OSError) as exc:  # unknown backend, missing engine, bad model path

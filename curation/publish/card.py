@@ -17,7 +17,7 @@ from datasets import DatasetInfo, SplitDict, SplitInfo
 
 from curation.checks.results import CheckResult, latest_result
 from curation.filters.difficulty import dropped_pass_rates
-from curation.filters.length import word_count
+from curation.filters.words import regex_word_count
 from curation.publish import figures as fig
 from curation.publish.layout import DATA_DIR, SPLIT, Layout
 from curation.publish.templates import render
@@ -116,7 +116,7 @@ def review_summary(store: Store, snapshot_ids: list[str]) -> list[dict[str, Any]
 
 
 def _word_counts(frame: pl.LazyFrame) -> pl.Series:
-    return frame.select(word_count(pl.col("response")).alias("words")).collect()["words"]
+    return frame.select(regex_word_count(pl.col("response")).alias("words")).collect()["words"]
 
 
 def draw_figures(store: Store, snapshot: Snapshot, out_dir: Path, funnel: list[dict[str, Any]],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from pathlib import Path
 
 import polars as pl
 from datasets import Image, List, load_dataset
@@ -61,7 +60,3 @@ def verify_layout(layout: Layout, snapshot: Snapshot, decode_sample: int = 200) 
             except Exception as exc:  # noqa: BLE001
                 raise LayoutError(f"{where}: row {index}: an image does not decode: {exc}") from exc
         return loaded.num_rows
-
-
-def layout_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from curation.filters.words import count_words
 from curation.review.frame import KEPT
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def render_response(response: str | None, *, show_think: bool = False) -> str:
         return ""
 
     def fold(match: re.Match) -> str:
-        words = len(match.group(1).split())
+        words = count_words(match.group(1))
         state = " open" if show_think else ""
         return (f"<details{state}><summary>Reasoning ({words} words)</summary>\n\n"
                 f"{match.group(1).strip()}\n\n</details>\n\n")

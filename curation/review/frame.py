@@ -13,6 +13,7 @@ import json
 
 import polars as pl
 
+from curation.filters.words import regex_word_count
 from curation.schema import PROBLEM_COLUMNS
 from curation.store.snapshot import Snapshot
 
@@ -54,7 +55,7 @@ def _with_scores(frame: pl.DataFrame) -> pl.DataFrame:
     if "response" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("response"))
     if "word_count" not in frame.columns:
-        frame = frame.with_columns(pl.col("response").str.count_matches(r"\S+").alias("word_count"))
+        frame = frame.with_columns(regex_word_count(pl.col("response")).cast(pl.Int64).alias("word_count"))
     extracted = next((c for c in EXTRACTED_COLUMNS if c in frame.columns), None)
     if extracted and extracted != "extracted_answer":
         frame = frame.with_columns(pl.col(extracted).alias("extracted_answer"))

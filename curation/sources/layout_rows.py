@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curation.sources.images import RowError, as_list
+from curation.verify.extract import extract_answer
 
 IMAGE_TOKEN = "<image>"
-DEFAULT_ANSWER_PATTERN = r"(?im)the answer is[:\s]*(.+?)\.?\s*$"
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_BOXED = re.compile(r"\\boxed\{((?:[^{}]|\{[^{}]*\})*)\}")
 USER_ROLES = {"user", "human"}
 ASSISTANT_ROLES = {"assistant", "gpt"}
 
@@ -32,20 +30,17 @@ class ParsedRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def extract_answer(text: str, pattern: str | None) -> str | None:
-    """The answer in a reply: ``pattern``'s group 1 if given; else the last ``<answer>`` tag, the last
-    "The answer is X" sentence, or the last ``\\boxed{X}``."""
-    if pattern is not None:
-        matches = list(re.finditer(pattern, text))
-        if not matches:
-            return None
-        last = matches[-1]
-        return (last.group(1) if last.re.groups else last.group(0)).strip() or None
-    for regex in (_ANSWER_TAG, re.compile(DEFAULT_ANSWER_PATTERN), _BOXED):
-        matches = regex.findall(text)
-        if matches and matches[-1].strip():
-            return matches[-1].strip()
-    return None
+def reply_answer(text: str, pattern: str | None) -> str | None:
+    """The answer in a reply: ``pattern``'s group 1 if given; else what the grader reads
+    (``curation.verify.extract``: the last ``<answer>`` tag, else ``\\boxed{X}``, else "the answer is X")."""
+    if pattern is None:
+        answer, _ = extract_answer(text)
+        return answer or None
+    matches = list(re.finditer(pattern, text))
+    if not matches:
+        return None
+    last = matches[-1]
+    return (last.group(1) if last.re.groups else last.group(0)).strip() or None
 
 
 def _text(value: Any) -> str:
@@ -81,7 +76,7 @@ def parse_problem_answer(row: dict[str, Any], pattern: str | None) -> ParsedRow:
     problem = _text(row.get("problem"))
     answer = _text(row.get("answer"))
     if pattern is not None and answer:
-        answer = extract_answer(answer, pattern) or ""
+        answer = reply_answer(answer, pattern) or ""
     if not problem:
         raise RowError("no_problem", "the problem field is empty")
     if not answer:
@@ -116,10 +111,10 @@ def parse_conversation(row: dict[str, Any], pattern: str | None) -> ParsedRow:
         raise RowError("no_problem", f"no user/human turn among roles {sorted({r for r, _ in turns})}")
     if not replies:
         raise RowError("no_answer", "no assistant/gpt turn to take the answer from")
-    answer = extract_answer(replies[-1], pattern)
+    answer = reply_answer(replies[-1], pattern)
     if answer is None:
         tail = replies[-1][-80:].replace("\n", " ")
-        how = f"pattern {pattern!r}" if pattern else "an <answer> tag, 'The answer is ...' or \\boxed{}"
+        how = f"pattern {pattern!r}" if pattern else "an <answer> tag, \\boxed{} or 'the answer is ...'"
         raise RowError("no_answer", f"the final assistant turn has no answer matching {how}: ...{tail!r}")
     images = as_list(row.get("images")) or as_list(row.get("image"))
     prompt = "\n".join(users)

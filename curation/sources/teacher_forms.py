@@ -7,24 +7,32 @@ import re
 from fractions import Fraction
 
 from curation.sources.synthetic_draw import LETTERS, number_text
+from curation.verify.normalize import FRACTION, NUMBER
 
 YES_NO = {"yes": "no", "no": "yes"}
 TEXT_DISTRACTORS = ["red", "blue", "apple", "Monday", "none", "Class A", "2015", "circle"]
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
-_FRACTION = re.compile(r"^(-?\d+)\s*/\s*(\d+)$")
+_NUMBER, _FRACTION = re.compile(NUMBER), re.compile(FRACTION)
 
 
 def parse_number(text: str) -> Fraction | None:
-    """``12``, ``-0.75``, ``3/4`` or ``50%`` as an exact Fraction; None for anything else."""
+    """``12``, ``-0.75``, ``3/4``, ``\\frac{3}{4}`` or ``50%`` as an exact Fraction; None for anything else.
+
+    What counts as a number is the grader's rule (``curation.verify.normalize``); the teacher needs the
+    exact value to write the same number in other forms.
+    """
     text = text.strip()
-    if text.endswith("%") and _NUMBER.match(text[:-1].strip()):
-        return Fraction(text[:-1].strip()) / 100
+    scale = 1
+    if text.endswith("%"):
+        text, scale = text[:-1].strip(), 100
     if _NUMBER.match(text):
-        return Fraction(text)
-    match = _FRACTION.match(text)
-    if match and int(match.group(2)) != 0:
-        return Fraction(int(match.group(1)), int(match.group(2)))
-    return None
+        return Fraction(text) / scale
+    found = _FRACTION.match(text)
+    if not found:
+        return None
+    sign, numerator, denominator = found.group(1), found.group(2) or found.group(4), found.group(3) or found.group(5)
+    if int(denominator) == 0:
+        return None
+    return Fraction(int(numerator), int(denominator)) * (-1 if sign else 1) / scale
 
 
 def is_choice_letter(answer: str, choices: list[str]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 
+from curation.filters.words import count_words
 from curation.sources.synthetic_draw import LETTERS
 
 STEPS = [
@@ -48,10 +49,6 @@ NO_ANSWER = [
 ]
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
-
 def _clip(text: str, limit: int) -> str:
     words = text.split()
     return " ".join(words[:limit]) + (" ..." if len(words) > limit else "")
@@ -64,12 +61,12 @@ def reasoning(problem: str, choices: list[str], rng: random.Random, target_words
     if choices:
         options = ", ".join(f"({LETTERS[i]}) {text}" for i, text in enumerate(choices[: len(LETTERS)]))
         sentences.append(f"The options are {_clip(options, 40)}, and I need the one matching my result.")
-    total = sum(_words(s) for s in sentences)
+    total = sum(count_words(s) for s in sentences)
     pool = STEPS + (LONG_STEPS if target_words > 400 else [])
     while total < target_words:
         sentence = rng.choice(pool)
         sentences.append(sentence)
-        total += _words(sentence)
+        total += count_words(sentence)
     return " ".join(sentences)
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 import polars as pl
 from pydantic import Field
 
+from curation.filters.words import regex_word_count
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
@@ -42,7 +43,7 @@ class SelectStage(Stage):
                                  f"(columns: {', '.join(schema)})")
         correct = pl.col("verdict") == "correct"
         # count the response as it is now: reflection truncation may have shortened it after ``length``
-        words = pl.col("response").str.count_matches(r"\S+")
+        words = regex_word_count(pl.col("response"))
         index = pl.col("sample_index") if "sample_index" in schema else pl.lit(0)
         frame = frame.with_columns(words.cast(pl.Int64).alias("_words"), index.alias("_index"))
         order = ["_words", "_index", "id"] if p.strategy == "shortest_correct" else ["_index", "id"]

@@ -37,7 +37,8 @@ def test_dedup_space_runs_normalize_like_every_run(texts):
     assert frame.select(normalized("text", pl.Utf8)).equals(frame.select(plain))
 
 
-texts = st.lists(st.one_of(st.none(), st.text(alphabet=" \t\n\v\f\r\x1c\x85\xa0\u2003\u3000ab.é", max_size=30)),
+texts = st.lists(st.one_of(st.none(), st.text(alphabet=" \t\n\v\f\r\x1c\x1f\x85\xa0\u1680\u2003\u2028\u202f\u3000ab.é",
+                                              max_size=30)),
                  max_size=40)
 
 
@@ -52,6 +53,7 @@ def test_word_counts_equal_the_regex_count(rows, chunk_bytes):
     try:
         assert words.word_counts(series).to_list() == expected.to_list()
         assert words.word_counts(series.slice(1)).to_list() == expected.slice(1).to_list()  # an offset array
+        assert [words.count_words(text) for text in rows] == expected.to_list()  # one text, in Python
     finally:
         words.CHUNK_BYTES = previous
 

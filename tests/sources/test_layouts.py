@@ -195,3 +195,16 @@ def test_mapping_and_layout_errors_are_explicit(tmp_path):
         list(iter_records(str(tmp_path), answer_pattern="(unclosed"))
     with pytest.raises(SourceError, match="no such file"):
         list(iter_records(str(tmp_path / "nope" / "x.jsonl")))
+
+
+@pytest.mark.parametrize("reply", [
+    "Counting the bars gives 3, so the answer is 3. Checking again: \\boxed{5}",  # boxed beats the phrase
+    "The answer is 2. <answer>\\boxed{7}</answer>",  # the tag wins, and its boxed content is the answer
+    "Long reasoning...\nThe final answer is: 12 cm.",
+])
+def test_conversation_answers_are_read_as_the_grader_reads_them(reply):
+    from curation.sources.layout_rows import parse_conversation
+    from curation.verify.extract import extract_answer
+
+    row = {"messages": [{"role": "user", "content": "How many?"}, {"role": "assistant", "content": reply}]}
+    assert parse_conversation(row, None).answer == extract_answer(reply)[0]

@@ -160,3 +160,15 @@ def test_config_rejects_impossible_rates():
         TeacherConfig(reflection_rate=1.5)
     with pytest.raises(ValidationError):
         TeacherConfig(typo_rate=0.1)
+
+
+@pytest.mark.parametrize("text", ["12", "-0.75", "3/4", "-3/4", "\\frac{3}{4}", ".5", "1e3", "1/0", "abc", "3 cm",
+                                  "0.125", "7/8"])
+def test_the_teacher_reads_numbers_by_the_graders_rule(text):
+    from curation.verify.normalize import parse_number as graders_number
+
+    ours, graders = parse_number(text), graders_number(text)
+    assert (ours is None) == (graders is None)
+    if ours is not None:
+        assert float(ours) == pytest.approx(graders.value)
+    assert parse_number(f"{text}%") == (None if ours is None else ours / 100)

@@ -20,6 +20,7 @@ def _equal(extracted: str, gold: str) -> bool:
 
 
 def gold_letter_index(gold: str, choices: list[str]) -> int | None:
+    """The gold option's index: its letter, else the option whose normalized text it is."""
     normalized = normalize_answer(gold)
     letter = gold_letter(normalized)
     if letter is not None and letter < len(choices):

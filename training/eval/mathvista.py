@@ -22,7 +22,8 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
-from curation.verify.normalize import gold_letter, normalize_answer, option_letter, parse_number
+from curation.verify.normalize import normalize_answer, option_letter, parse_number
+from training.eval.mathvision import gold_letter_index
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PAREN_LETTER = re.compile(r"\(([a-zA-Z])\)")
@@ -73,12 +74,7 @@ def gold_choice(gold: str, choices: list[str]) -> int | None:
     """The gold option: its text (MathVista's layout) or its letter."""
     if gold in choices:
         return choices.index(gold)
-    normalized = normalize_answer(gold)
-    letter = gold_letter(normalized)
-    if letter is not None and letter < len(choices):
-        return letter
-    options = [normalize_answer(c) for c in choices]
-    return options.index(normalized) if normalized in options else None
+    return gold_letter_index(gold, choices)
 
 
 def score_mathvista(extracted: str | None, gold: str, choices: list[str], *, question_type: str | None = None,
