@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import typer
 
+from curation import __version__
 from curation.checks import cli as checks_cli
-from curation.commands import pool, run, snapshots, stages
+from curation.commands import pool, recipes, run, snapshots, stages
 from curation.publish import cli as publish_cli
 from curation.review import cli as review_cli
 from training import cli as training_cli
@@ -21,10 +22,22 @@ app = typer.Typer(name="thinkset", help="Build, filter, check, review, version a
                   "SFT/GRPO datasets, and train on them.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 # Each module adds its verbs with ``register(app)``, in the order `thinkset --help` lists them.
-CORE = (run, pool, snapshots, stages)
+CORE = (run, pool, snapshots, stages, recipes)
 FEATURES = (checks_cli, publish_cli, review_cli, training_cli, eval_cli)
 for commands in (*CORE, *FEATURES):
     commands.register(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"thinkset {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="print the thinkset version and exit")) -> None:
+    """Build, filter, check, review, version and publish visual-reasoning SFT/GRPO datasets, and train on them."""
 
 
 def main() -> None:

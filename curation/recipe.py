@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from curation.packaged_recipes import packaged_recipe
 from curation.stages.base import SourceStage, Stage, StageParams
 from curation.stages.registry import get_stage, load_stages
 
@@ -113,8 +114,11 @@ def recipe_from_dict(data: Any, where: str = "<recipe>", text: str = "") -> Reci
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe file; raises RecipeError naming the file and field on any problem."""
+    """Read and validate a recipe file (or a packaged recipe by name, e.g. ``demo``, when no such file exists);
+    raises RecipeError naming the file and field on any problem."""
     path = Path(path)
+    if not path.exists() and path.parent == Path(".") and (packaged := packaged_recipe(path.name)) is not None:
+        path = packaged
     where = str(path)
     try:
         text = path.read_text()

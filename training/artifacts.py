@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from curation.store import Snapshot, Store
+from curation.templates import render
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "data_cards"
 RUN_FILE = "thinkset_training.json"
 
 
@@ -84,11 +83,9 @@ def save_model(trainer: Any, processor: Any, output_dir: Path, *, merge_lora: bo
 
 
 def write_card(output_dir: Path, context: dict[str, Any]) -> Path:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True)
     front = {"base_model": context["base_model"], "library_name": "transformers",
              "pipeline_tag": "image-text-to-text", "tags": ["thinkset", "trl", context["mode"], "openvlthinker"]}
-    text = env.get_template("model_card.md.j2").render(front_matter=yaml.safe_dump(front, sort_keys=False).strip(),
-                                                       **context)
+    text = render("model_card.md.j2", front_matter=yaml.safe_dump(front, sort_keys=False).strip(), **context)
     path = output_dir / "README.md"
     path.write_text(text)
     return path

@@ -7,8 +7,8 @@ from pathlib import Path
 import great_expectations as gx
 
 from curation.checks.results import CheckResult
-from curation.publish.templates import render
 from curation.store import Store, parse_ref
+from curation.templates import render
 
 
 def report_path(store: Store, result: CheckResult) -> Path:

@@ -14,7 +14,7 @@ from curation.store import SnapshotNotFound
 
 
 def run(
-    recipe: Annotated[Path, typer.Argument(help="recipe YAML file")],
+    recipe: Annotated[Path, typer.Argument(help="recipe YAML file, or a packaged recipe by name (thinkset recipes list)")],
     store: StoreOption = None,
     backend: Annotated[str | None, typer.Option(help="generation backend override (openai, vllm, transformers, synthetic)")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,

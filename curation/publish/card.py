@@ -20,9 +20,9 @@ from curation.filters.difficulty import dropped_pass_rates
 from curation.filters.words import regex_word_count
 from curation.publish import figures as fig
 from curation.publish.layout import DATA_DIR, SPLIT, Layout
-from curation.publish.templates import render
 from curation.store import Snapshot, Store
 from curation.store.funnel import funnel_rows
+from curation.templates import render
 
 KIND_SUMMARY = {
     "pool": "a pool of visual reasoning problems (image, question, answer) to generate reasoning traces for",
