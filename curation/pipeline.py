@@ -115,7 +115,7 @@ class Pipeline:
         except SnapshotNotFound as exc:
             raise RecipeError(f"{self.recipe.path}: input: {exc}") from None
 
-    def make_stage(self, index: int, spec: StageSpec, segment_output: str) -> Stage:
+    def make_stage(self, index: int, spec: StageSpec) -> Stage:
         work_dir = self.store.root / "work" / self.recipe.name / f"{index:02d}-{spec.name}"
         ctx = StageContext(store=self.store, stage_index=index, stage_name=spec.name, work_dir=work_dir,
                            options=self.options, seed=self.recipe.seed, progress=progress_bar)
@@ -135,7 +135,7 @@ class Pipeline:
         parent = self.resolve_input()
         result = RunResult()
         for segment in segments_of(self.recipe):
-            stages = [self.make_stage(i, spec, segment.output) for i, spec in segment.specs]
+            stages = [self.make_stage(i, spec) for i, spec in segment.specs]
             kind = self.output_kind(parent.kind if parent else None, stages)
             config = {"recipe": self.recipe.name, "stages": [s.config() for s in stages]}
             parents = [parent.id] if parent else []
