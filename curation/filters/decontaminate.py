@@ -4,8 +4,8 @@ Four tests, strongest first (the first that matches names the eval row in the de
 
 - ``text_exact``: the problem text equals an eval problem after normalization (case, whitespace),
 - ``image_exact``: an image is byte-identical to an eval image (same sha256),
-- ``text_near``: MinHash over word n-grams estimates Jaccard >= ``near_threshold`` (the dedup
-  filter's MinHash, run across the two sets),
+- ``text_near``: the Jaccard similarity of word n-grams is >= ``near_threshold`` (candidates from
+  the dedup filter's MinHash/LSH run across the two sets, then the exact Jaccard of each candidate),
 - ``image_near``: the dHash of an image is within ``image_distance`` bits of an eval image's
   (a resized or re-encoded copy).
 
@@ -16,7 +16,9 @@ lineage edge ``decontaminated_against`` from each eval snapshot (see ``decontami
 
 Text and images are tested independently: in VQA a generic question ("What is the value of x?")
 can repeat across different images; set ``text: false`` (images only) or raise ``min_text_words``
-when the eval split shares templates with the pool.
+when the eval split shares templates with the pool. Likewise a perceptual hash cannot tell apart two
+renders of one image template (tables or diagrams that differ in a few digits: the synthetic tables
+all share a dHash); for such sources set ``image_distance: null`` (identical bytes only).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pydantic import Field
 
 from curation.filters.dedup import normalized
 from curation.filters.image_hash import MAX_DISTANCE, near_image_pairs, perceptual_hashes
-from curation.filters.minhash import signatures, similar_pairs
+from curation.filters.minhash import exact_jaccard, shingle_hashes, signatures_of, similar_pairs
 from curation.rows import StageFailed, decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
@@ -37,6 +39,7 @@ from curation.store.lineage_query import DECONTAMINATED_AGAINST
 
 EDGE_KIND = DECONTAMINATED_AGAINST
 PRIORITY = {"text_exact": 0, "image_exact": 1, "text_near": 2, "image_near": 3}
+CANDIDATE_MARGIN = 0.2  # ~3.5 standard deviations of a 64-permutation estimate near J = 0.7
 MATCH_SCHEMA = {"kind": pl.Utf8, "eval_ref": pl.Utf8, "eval_id": pl.Utf8, "score": pl.Float64}
 
 
@@ -137,10 +140,15 @@ class Decontaminate(Stage):
         # one signature per distinct text, under a short id (its position), not the text itself
         rest = rest.with_row_index("_tid").with_columns(pl.col("_tid").cast(pl.Utf8))
         evals_near = first_eval.with_row_index("_eid").with_columns(pl.col("_eid").cast(pl.Utf8))
-        left = signatures(rest.select(pl.col("_tid").alias("id"), "_norm"), "_norm", p.ngram, p.permutations)
-        right = signatures(evals_near.select(pl.col("_eid").alias("id"), "_norm"), "_norm", p.ngram,
-                           p.permutations)
-        pairs = similar_pairs(left, right, permutations=p.permutations, bands=p.bands, threshold=p.near_threshold)
+        left = shingle_hashes(rest.select(pl.col("_tid").alias("id"), "_norm"), "_norm", p.ngram)
+        right = shingle_hashes(evals_near.select(pl.col("_eid").alias("id"), "_norm"), "_norm", p.ngram)
+        # LSH candidates at an estimated Jaccard well below the threshold, then the true Jaccard decides:
+        # the MinHash estimate alone misses about a third of the pairs just above the threshold
+        candidates = similar_pairs(signatures_of(left, p.permutations), signatures_of(right, p.permutations),
+                                   permutations=p.permutations, bands=p.bands,
+                                   threshold=max(0.0, p.near_threshold - CANDIDATE_MARGIN))
+        pairs = candidates.with_columns(exact_jaccard(candidates, left, right)).filter(
+            pl.col("jaccard") >= p.near_threshold)
         best = pairs.sort("jaccard", "id_right", descending=[True, False]).unique("id", keep="first")
         near = best.join(rest.select("_tid", "_norm"), left_on="id", right_on="_tid").join(
             evals_near.select("_eid", "eval_ref", "eval_id"), left_on="id_right", right_on="_eid").select(

@@ -13,10 +13,10 @@ SIGNATURE_SCHEMA = {"id": pl.Utf8, "perm": pl.Int64, "m": pl.UInt64}
 PAIR_SCHEMA = {"id": pl.Utf8, "id_right": pl.Utf8, "jaccard": pl.Float64}
 
 
-def signatures(frame: pl.DataFrame, text_column: str, ngram: int, permutations: int) -> pl.DataFrame:
-    """Columns ``id, perm, m``: the MinHash signature of each row's lower-cased word n-grams.
+def shingle_hashes(frame: pl.DataFrame, text_column: str, ngram: int) -> pl.DataFrame:
+    """Columns ``id, h``: the distinct hashed lower-cased word n-grams of each row's text.
 
-    A text shorter than ``ngram`` words is one shingle of its words; a text without words has no signature.
+    A text shorter than ``ngram`` words is one shingle of its words; a text without words has none.
     """
     words = frame.select(pl.col("id").cast(pl.Utf8),
                          pl.col(text_column).str.to_lowercase().str.extract_all(r"\w+").alias("w"))
@@ -26,13 +26,35 @@ def signatures(frame: pl.DataFrame, text_column: str, ngram: int, permutations: 
         pl.col("w").str.join(" ").over("id").alias("all_words"),
         pl.len().over("id").alias("n_words"),
     ).with_columns(pl.when(pl.col("n_words") < ngram).then(pl.col("all_words")).otherwise(pl.col("g")).alias("g"))
-    grams = grams.drop_nulls("g").select("id", pl.col("g").hash(seed=17).alias("h")).unique()
+    return grams.drop_nulls("g").select("id", pl.col("g").hash(seed=17).alias("h")).unique()
+
+
+def signatures(frame: pl.DataFrame, text_column: str, ngram: int, permutations: int) -> pl.DataFrame:
+    """Columns ``id, perm, m``: the MinHash signature of each row's word n-grams (see ``shingle_hashes``)."""
+    return signatures_of(shingle_hashes(frame, text_column, ngram), permutations)
+
+
+def signatures_of(shingles: pl.DataFrame, permutations: int) -> pl.DataFrame:
+    """The MinHash signatures (``id, perm, m``) of ``shingle_hashes`` output."""
     seeds = pl.DataFrame({"perm": list(range(permutations))}, schema={"perm": pl.Int64}).with_columns(
         pl.col("perm").hash(seed=1).alias("a"))
     # one hash function per permutation: hash(h xor a_perm); the signature is its minimum
-    return grams.join(seeds, how="cross").select(
+    return shingles.join(seeds, how="cross").select(
         "id", "perm", (pl.col("h") ^ pl.col("a")).hash(seed=3).alias("m")).group_by("id", "perm").agg(
         pl.col("m").min()).cast(SIGNATURE_SCHEMA)  # type: ignore[arg-type]
+
+
+def exact_jaccard(pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) -> pl.Series:
+    """The true Jaccard similarity of each pair (``id``, ``id_right``) from the two sides' ``shingle_hashes``."""
+    sizes_left = left.group_by("id").len("n_left")
+    sizes_right = right.group_by("id").len("n_right").rename({"id": "id_right"})
+    common = pairs.select("id", "id_right").join(left, on="id").join(
+        right.rename({"id": "id_right"}), on=["id_right", "h"]).group_by("id", "id_right").len("n_common")
+    scored = pairs.select("id", "id_right").join(common, on=["id", "id_right"], how="left", maintain_order="left") \
+        .join(sizes_left, on="id", how="left", maintain_order="left") \
+        .join(sizes_right, on="id_right", how="left", maintain_order="left")
+    n_common = pl.col("n_common").fill_null(0)
+    return scored.select((n_common / (pl.col("n_left") + pl.col("n_right") - n_common)).alias("jaccard"))["jaccard"]
 
 
 def _band_keys(signature: pl.DataFrame, permutations: int, bands: int) -> pl.DataFrame:
