@@ -1,8 +1,10 @@
 """correctness: grade every response against the gold answer and keep the correct ones.
 
 Scores kept in the snapshot: ``extracted`` (the final answer as written), ``extract_method``
-(tag/boxed/phrase), ``verdict`` (correct/wrong/unparseable) and ``verdict_by`` (rules,
-math_verify, timeout). Wrong and unparseable rows are dropped with their own reasons.
+(tag/boxed/phrase/sentence), ``verdict`` (correct/wrong/unparseable) and ``verdict_by`` (rules,
+math_verify, timeout, error). Wrong and unparseable rows are dropped with their own reasons; a row
+the grader failed on (verdict "unparseable" by "error") is dropped as ``grader_error``, so the funnel
+tells a grader bug apart from a model that gave no answer.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from curation.verify.batch import BatchGrader
 from curation.verify.mathverify import PER_CALL_SECONDS
 
 REASONS = {"wrong": "wrong_answer", "unparseable": "unparseable_answer"}
+GRADER_ERROR = "grader_error"
 WARM_POOL_ROWS = 5_000  # smaller inputs rarely need the math-verify pool
 
 
@@ -64,7 +67,8 @@ class CorrectnessFilter(Stage):
         choices = batch[p.choices_column] if p.choices_column in batch.columns else None
         graded = batch.with_columns(self.grader.grade(batch[p.response_column], batch[p.answer_column], choices))
         verdict = pl.col("verdict")
-        reason = verdict.replace_strict(REASONS, default=pl.concat_str(pl.lit("dropped_"), verdict))
+        reason = pl.when(pl.col("verdict_by") == "error").then(pl.lit(GRADER_ERROR)).otherwise(
+            verdict.replace_strict(REASONS, default=pl.concat_str(pl.lit("dropped_"), verdict)))
         detail = pl.format("verdict {} ({}): extracted {} vs gold {}", verdict, pl.col("verdict_by"),
                            pl.col("extracted").str.slice(0, 80).fill_null("nothing"),
                            pl.col(p.answer_column).cast(pl.Utf8).str.slice(0, 80))

@@ -12,10 +12,21 @@ from collections.abc import Sequence
 import polars as pl
 
 from curation.verify.fast import DecisionMemo, fast_verdicts
-from curation.verify.mathverify import PER_CALL_SECONDS, VerifyPool, bounded, verify_pair
+from curation.verify.mathverify import ERROR, PER_CALL_SECONDS, Outcome, VerifyPool, bounded, verify_pair
 
 # Below this many new pairs, grading in-process beats starting the pool.
 IN_PROCESS_PAIRS = 16
+
+
+def _by(answer: Outcome) -> str:
+    return "timeout" if answer is None else "error" if answer == ERROR else "math_verify"
+
+
+def _status(answer: Outcome) -> str:
+    """A timeout reads as wrong (as in ``grade``); a failed call as unparseable, never as wrong."""
+    if answer == ERROR:
+        return "unparseable"
+    return "correct" if answer is True else "wrong"
 
 
 class BatchGrader:
@@ -25,19 +36,29 @@ class BatchGrader:
                  cache_size: int = 2_000_000) -> None:
         self.timeout_s = timeout_s
         self.pool = VerifyPool(workers, timeout_s)
-        self.cache: dict[tuple[str, str], bool | None] = {}
+        self.cache: dict[tuple[str, str], Outcome] = {}
         self.cache_size = cache_size
         self.math_verify_calls = 0
         self.decisions = DecisionMemo(min(cache_size, 200_000))  # joined against each batch: keep it small
 
-    def _verify(self, pairs: Sequence[tuple[str, str]]) -> list[bool | None]:
+    def _verify(self, pairs: Sequence[tuple[str, str]]) -> list[Outcome]:
         on_main = threading.current_thread() is threading.main_thread()
         if len(pairs) <= IN_PROCESS_PAIRS and on_main:
             return [bounded(verify_pair, self.timeout_s, gold, pred) for gold, pred in pairs]
         return self.pool.verify(pairs)
 
     def grade(self, responses: pl.Series, golds: pl.Series, choices: pl.Series | None = None) -> pl.DataFrame:
-        """Columns ``extracted``, ``extract_method``, ``verdict``, ``verdict_by`` (rules/math_verify/timeout)."""
+        """Columns ``extracted``, ``extract_method``, ``verdict``, ``verdict_by`` (rules/math_verify/timeout/error).
+
+        If the vectorized path fails on a batch, each row is graded by ``grade`` instead, so one bad row
+        costs only itself: its verdict is "unparseable" by "error", never "wrong".
+        """
+        try:
+            return self._grade(responses, golds, choices)
+        except Exception:  # noqa: BLE001 - fall back to the scalar grader, which never raises
+            return self._grade_rows(responses, golds, choices)
+
+    def _grade(self, responses: pl.Series, golds: pl.Series, choices: pl.Series | None) -> pl.DataFrame:
         fast = fast_verdicts(responses, golds, choices, self.decisions)
         pending = fast.filter(pl.col("verdict").is_null()).select("mv_gold", "mv_pred").unique()
         if pending.height == 0:
@@ -51,8 +72,8 @@ class BatchGrader:
             self.cache.update(zip(new, self._verify(new), strict=True))
         answers = [self.cache.get(pair) for pair in pairs]
         judged = pending.with_columns(
-            pl.Series("mv_verdict", ["correct" if a else "wrong" for a in answers], dtype=pl.Utf8),
-            pl.Series("mv_by", ["timeout" if a is None else "math_verify" for a in answers], dtype=pl.Utf8),
+            pl.Series("mv_verdict", [_status(a) for a in answers], dtype=pl.Utf8),
+            pl.Series("mv_by", [_by(a) for a in answers], dtype=pl.Utf8),
         )
         out = fast.join(judged, on=["mv_gold", "mv_pred"], how="left", maintain_order="left", nulls_equal=False)
         return out.select(
@@ -60,6 +81,17 @@ class BatchGrader:
             pl.coalesce("verdict", "mv_verdict").alias("verdict"),
             pl.when(pl.col("verdict").is_null()).then(pl.col("mv_by")).otherwise(pl.lit("rules")).alias("verdict_by"),
         )
+
+    def _grade_rows(self, responses: pl.Series, golds: pl.Series, choices: pl.Series | None) -> pl.DataFrame:
+        from curation.verify.grade import grade
+
+        options = choices.to_list() if choices is not None else [None] * len(responses)
+        verdicts = [grade(r, g if g is not None else "", choices=c, timeout_s=self.timeout_s)
+                    for r, g, c in zip(responses.to_list(), golds.cast(pl.Utf8).to_list(), options, strict=True)]
+        return pl.DataFrame({
+            "extracted": [v.extracted for v in verdicts], "extract_method": [v.method for v in verdicts],
+            "verdict": [v.status for v in verdicts], "verdict_by": [v.decided_by for v in verdicts],
+        }, schema={"extracted": pl.Utf8, "extract_method": pl.Utf8, "verdict": pl.Utf8, "verdict_by": pl.Utf8})
 
     def close(self) -> None:
         self.pool.close()

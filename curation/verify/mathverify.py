@@ -29,6 +29,11 @@ class CallTimeout(Exception):
     """A math-verify call ran past its bound."""
 
 
+# What ``bounded`` returns when the call itself failed (a bug or a parser crash, not a "no match").
+ERROR = "error"
+Outcome = bool | None | str  # True, False, None (timed out) or ERROR
+
+
 def _parse(text: str) -> list[Any]:
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
@@ -43,36 +48,40 @@ def parse_gold(text: str) -> list[Any]:
 
 
 def verify_pair(gold: str, pred: str) -> bool:
-    """math-verify's judgement of two normalized answers; unbounded, call through ``bounded``."""
+    """math-verify's judgement of two normalized answers; unbounded, call through ``bounded``.
+
+    An interval and the inequality that defines it are the same answer (``(0,5]`` = ``0 < x \\le 5``),
+    and so are two equations of the same relation (``x + 2y = 4`` = ``y = 2 - x/2``).
+    """
     from math_verify import verify
 
     gold_parsed, pred_parsed = parse_gold(gold), _parse(pred)
     if not gold_parsed or not pred_parsed:
         return False
-    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
+    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None, allow_set_relation_comp=True))
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     raise CallTimeout()
 
 
-def bounded(fn: Callable[..., bool], seconds: float, *args: Any) -> bool | None:
-    """``fn(*args)`` stopped after ``seconds`` (None); exceptions count as False. Main thread only."""
+def bounded(fn: Callable[..., bool], seconds: float, *args: Any) -> Outcome:
+    """``fn(*args)`` stopped after ``seconds`` (None); an exception gives ``ERROR``. Main thread only."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         return fn(*args)
     except CallTimeout:
         return None
-    except Exception:  # noqa: BLE001 - a parser error on odd input is a "no match", never a crash
-        return False
+    except Exception:  # noqa: BLE001 - reported as ERROR, never as a crash and never as "wrong"
+        return ERROR
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-def verify_chunk(pairs: Sequence[tuple[str, str]], seconds: float) -> list[bool | None]:
-    """Worker entry point: one bounded math-verify call per pair (None = timed out)."""
+def verify_chunk(pairs: Sequence[tuple[str, str]], seconds: float) -> list[Outcome]:
+    """Worker entry point: one bounded math-verify call per pair (None = timed out, ERROR = it failed)."""
     return [bounded(verify_pair, seconds, gold, pred) for gold, pred in pairs]
 
 
@@ -103,14 +112,15 @@ class VerifyPool:
             for _ in range(self.workers):
                 self._pool().submit(verify_chunk, WARM_PAIRS, self.seconds)
 
-    def verify(self, pairs: Sequence[tuple[str, str]]) -> list[bool | None]:
-        """Verdicts in the order of ``pairs``; None where a call timed out or its worker died."""
+    def verify(self, pairs: Sequence[tuple[str, str]]) -> list[Outcome]:
+        """Verdicts in the order of ``pairs``; None where a call timed out or its worker died, ERROR where
+        it failed."""
         if not pairs:
             return []
         order = sorted(range(len(pairs)), key=lambda i: pairs[i])  # same gold together: cache hits
         chunks = [order[i:i + CHUNK_PAIRS] for i in range(0, len(order), CHUNK_PAIRS)]
-        results: list[bool | None] = [None] * len(pairs)
-        futures: list[tuple[list[int], Future[list[bool | None]]]] = [
+        results: list[Outcome] = [None] * len(pairs)
+        futures: list[tuple[list[int], Future[list[Outcome]]]] = [
             (chunk, self._pool().submit(verify_chunk, [pairs[i] for i in chunk], self.seconds)) for chunk in chunks]
         broken = False
         for chunk, future in futures:
@@ -145,7 +155,7 @@ _shared: VerifyPool | None = None
 _shared_lock = threading.Lock()
 
 
-def verify_bounded(gold: str, pred: str, seconds: float = PER_CALL_SECONDS) -> bool | None:
+def verify_bounded(gold: str, pred: str, seconds: float = PER_CALL_SECONDS) -> Outcome:
     """One bounded call: in-process on the main thread, else through a shared one-worker pool."""
     global _shared
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):

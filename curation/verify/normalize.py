@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-WHITESPACE = "[\\t\\n\\v\\f\\r \\u00a0]"
+WHITESPACE = "[\\t\\n\\v\\f\\r \\u00a0\\u2000-\\u200a\\u202f\\u205f\\u3000]"
 
 
 def portable(pattern: str) -> str:
@@ -24,36 +24,71 @@ def portable(pattern: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\\([sd])", lambda m: m.group(1) + classes[m.group(2)], pattern)
 
 
+_TEXT = "text|textbf|textrm|textnormal|textit|textsf|mathrm|mathbf|mathit|operatorname|mbox"
+# Word boundaries are spelled out (ASCII): "\\b" differs between Python and Rust around non-ASCII
+# characters. The neighbours a match takes are put back by the replacement.
+PERCENT = portable(r"\\%|%|(^|[^A-Za-z0-9_])(?:percent(?:age)?|pct)($|[^A-Za-z0-9_])")
 # Order matters: unwrap containers first, drop decorations, then lowercase and trim.
 STEPS: tuple[tuple[str, str], ...] = (
     (r"(?s)^\s*\\boxed\s*\{(.*)\}\s*$", "${1}"),
     ("\u2212", "-"),
-    (r"(\\)[dt](frac)", "${1}${2}"),
+    (r"(\\)[dtc](frac)", "${1}${2}"),
     (r"\\left|\\right", ""),
+    # LaTeX thousands separators: 48{,}100 and 1,\!234 keep their comma (dropped below for numbers)
+    (r"\{,\}|,\\!\s*", ","),
     (r"\\[,;:! ]", ""),
-    (r"\\(?:text|textbf|textrm|mathrm|mathbf|operatorname|mbox)\s*\{([^{}]*)\}", "${1}"),
-    (r"\$|\\\(|\\\)|\\\[|\\\]", ""),
+    # after a digit with a space: "9\\text{m}" is a number and a unit, as "9 m"
+    (r"(\d)\s*\\(?:" + _TEXT + r")\s*\{([^{}]*)\}", "${1} ${2}"),
+    (r"\\(?:" + _TEXT + r")\s*\{([^{}]*)\}", "${1}"),
+    (r"\\\$|\$|\\\(|\\\)|\\\[|\\\]|\u20ac|\u00a3|\u00a5", ""),
     (r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\u00b0|\\degree", ""),
-    (r"\\%|%|\bpercent\b", ""),
+    (PERCENT, "${1}${2}"),
     (r"\s+", " "),
     (r"^\s+|\s+$", ""),
     (r"^\*+|\*+$", ""),
     (r"(?i)^(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*:?\s*", ""),
     (r"(?i)^(?:option|choice)\s+", ""),
-    (r"^[A-Za-z]\s*=\s*", ""),
+)
+# After STEPS: "x = 5" -> "5" unless the right side holds a variable ("y = 2 - x/2" stays an equation).
+LHS = r"(?s)^[A-Za-z]\s*=\s*(.*)$"
+LATEX_COMMAND = r"\\[A-Za-z]+"
+WORD = r"[A-Za-z]{2,}"
+LETTER_ANY = r"[A-Za-z]"
+TAIL_STEPS: tuple[tuple[str, str], ...] = (
     (r"(?:\.|\s)+$", ""),
     (r"^\+", ""),
 )
 STEPS = tuple((portable(p), r) for p, r in STEPS)
-PERCENT = portable(r"\\%|%|\bpercent\b")
-THOUSANDS = portable(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-# A number followed by unit words ("5 cm", "12 square units", "3 cm^2"); "pi" is not a unit.
-UNITS = portable(r"^(-?(?:\d+(?:\.\d*)?|\.\d+))\s*(?:[a-z]{2,}\.?\s*){1,3}(?:\^?\{?[23]\}?)?$")
-NOT_UNIT = portable(r"\bpi\b")
+TAIL_STEPS = tuple((portable(p), r) for p, r in TAIL_STEPS)
+# A number, with its thousands grouped by commas or by spaces ("1,234", "2 500"), or a mixed number.
+_VALUE = (r"-?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+ \d+/\d+|\d+/\d+"
+          r"|\d+(?:\.\d*)?|\.\d+)")
+# Thousands separators of a whole-number answer ("1,234,567", "2 500"), dropped by one anchored
+# replacement (no separator is touched unless the whole answer is such a number). Groups that do not
+# take part expand to "" in both engines.
+_GROUPS = 7
+
+
+def _grouped(separator: str) -> str:
+    tail = "".join(f"(?:{separator}(\\d{{3}}))?" for _ in range(_GROUPS - 1))
+    return portable(f"^(-?\\d{{1,3}}){separator}(\\d{{3}}){tail}(\\.\\d+)?$")
+
+
+THOUSANDS = _grouped(",")
+SPACED_THOUSANDS = _grouped(" ")
+UNGROUPED = "".join(f"${{{i}}}" for i in range(1, _GROUPS + 3))
+# A value followed by unit words ("5 cm", "12 square units", "3 cm^2", "60 km/h"); "pi" is not a unit. A
+# one-letter unit (m, g, s, l, h) needs a space before it: "2n" and "3h" stay expressions.
+_WORD_NOT_PI = r"(?:[a-oq-z][a-z]+|p(?:[a-hj-z][a-z]*|i[a-z]+))"
+_PER = r"(?:/[a-z]{1,4}(?:\^?[23])?)?"
+UNITS = portable(r"^(" + _VALUE + r")(?:\s*" + _WORD_NOT_PI + r"\.?" + _PER + r"|\s+[mgslh]\.?" + _PER
+                 + r"){1,3}\s*(?:\^?\{?[23]\}?)?$")
 DEGREES_WORD = portable(r"^(-?(?:\d+(?:\.\d*)?|\.\d+))\s*degrees?$")
 
 NUMBER = portable(r"^-?(?:\d{1,20}(?:\.\d{0,20})?|\.\d{1,20})(?:e[-+]?\d{1,2})?$")
 FRACTION = portable(r"^(-?)(?:\\frac\{(\d{1,12})\}\{(\d{1,12})\}|(\d{1,12})\s*/\s*(\d{1,12}))$")
+# "3 1/2" and "3\frac{1}{2}": a whole part and a proper fraction (7/2), never 3 * 1/2
+MIXED = portable(r"^(-?)(\d{1,12})(?: (\d{1,12})/(\d{1,12})| ?\\frac\{(\d{1,12})\}\{(\d{1,12})\})$")
 DECIMALS = portable(r"\.(\d+)$")
 # Letters that name an option: "b", "(b)", "b)", "b.", "b: 12"
 LETTER = portable(r"^\(?([a-z])(?:\)|:|\.|$)")
@@ -70,35 +105,49 @@ def _python_repl(replacement: str) -> str:
 
 
 _COMPILED = tuple((re.compile(p), _python_repl(r)) for p, r in STEPS)
-_PERCENT, _THOUSANDS = re.compile(PERCENT), re.compile(THOUSANDS)
-_UNITS, _NOT_UNIT, _DEGREES = re.compile(UNITS), re.compile(NOT_UNIT), re.compile(DEGREES_WORD)
-_NUMBER, _FRACTION, _DECIMALS = re.compile(NUMBER), re.compile(FRACTION), re.compile(DECIMALS)
+_COMPILED_TAIL = tuple((re.compile(p), _python_repl(r)) for p, r in TAIL_STEPS)
+_PERCENT, _THOUSANDS, _SPACED = re.compile(PERCENT), re.compile(THOUSANDS), re.compile(SPACED_THOUSANDS)
+_UNITS, _DEGREES = re.compile(UNITS), re.compile(DEGREES_WORD)
+_NUMBER, _FRACTION, _MIXED, _DECIMALS = re.compile(NUMBER), re.compile(FRACTION), re.compile(MIXED), \
+    re.compile(DECIMALS)
 _LETTER, _GOLD_LETTER = re.compile(LETTER), re.compile(GOLD_LETTER)
+_UNGROUPED = _python_repl(UNGROUPED)
+_LHS, _LATEX_COMMAND, _WORD, _LETTER_ANY = (re.compile(p) for p in (LHS, LATEX_COMMAND, WORD, LETTER_ANY))
+
+
+def _strip_lhs(text: str) -> str:
+    found = _LHS.match(text)
+    if found and not _LETTER_ANY.search(_WORD.sub("", _LATEX_COMMAND.sub("", found.group(1)))):
+        return found.group(1)
+    return text
 
 
 def normalize_answer(text: str) -> str:
     """Canonical form of an answer: no LaTeX decoration, units, separators or case."""
     for pattern, replacement in _COMPILED:
         text = pattern.sub(replacement, text)
+    text = _strip_lhs(text)
+    for pattern, replacement in _COMPILED_TAIL:
+        text = pattern.sub(replacement, text)
     text = text.lower()
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    if _DEGREES.match(text):
-        text = _DEGREES.sub(r"\g<1>", text)
-    if _UNITS.match(text) and not _NOT_UNIT.search(text):
-        text = _UNITS.sub(r"\g<1>", text)
-    return text
+    text = _DEGREES.sub(r"\g<1>", text)
+    text = _UNITS.sub(r"\g<1>", text)
+    text = _THOUSANDS.sub(_UNGROUPED, text)
+    return _SPACED.sub(_UNGROUPED, text)
 
 
 def normalize_expr(text: pl.Expr) -> pl.Expr:
     """The same normalization as ``normalize_answer``, as a Polars expression."""
     for pattern, replacement in STEPS:
         text = text.str.replace_all(pattern, replacement)
-    text = text.str.to_lowercase()
-    text = pl.when(text.str.contains(THOUSANDS)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
-    text = pl.when(text.str.contains(DEGREES_WORD)).then(text.str.replace(DEGREES_WORD, "${1}")).otherwise(text)
-    return pl.when(text.str.contains(UNITS) & ~text.str.contains(NOT_UNIT)) \
-        .then(text.str.replace(UNITS, "${1}")).otherwise(text)
+    rest = text.str.extract(LHS, 1)
+    has_variable = rest.str.replace_all(LATEX_COMMAND, "").str.replace_all(WORD, "").str.contains(LETTER_ANY)
+    text = pl.when(rest.is_not_null() & ~has_variable).then(rest).otherwise(text)
+    for pattern, replacement in TAIL_STEPS:
+        text = text.str.replace_all(pattern, replacement)
+    # unconditional anchored replacements: a pl.when per step would copy the whole chain into each branch
+    text = text.str.to_lowercase().str.replace(DEGREES_WORD, "${1}").str.replace(UNITS, "${1}")
+    return text.str.replace(THOUSANDS, UNGROUPED).str.replace(SPACED_THOUSANDS, UNGROUPED)
 
 
 def has_percent(text: str) -> bool:
@@ -112,7 +161,8 @@ class Number:
 
 
 def parse_number(normalized: str) -> Number | None:
-    """A plain decimal or a simple fraction (``3/4``, ``\\frac{3}{4}``); anything else is None."""
+    """A plain decimal, a simple fraction (``3/4``, ``\\frac{3}{4}``) or a mixed number (``3 1/2`` = 7/2,
+    with a proper fraction part); anything else is None."""
     if _NUMBER.match(normalized):
         found = _DECIMALS.search(normalized)
         return Number(float(normalized), len(found.group(1)) if found else 0)
@@ -123,6 +173,13 @@ def parse_number(normalized: str) -> Number | None:
         if denominator == 0:
             return None
         return Number((-1.0 if sign else 1.0) * float(a1 or a2) / denominator, 0)
+    found = _MIXED.match(normalized)
+    if found:
+        sign, whole, a1, b1, a2, b2 = found.groups()
+        numerator, denominator = float(a1 or a2), float(b1 or b2)
+        if not 0 <= numerator < denominator:
+            return None
+        return Number((-1.0 if sign else 1.0) * (float(whole) + numerator / denominator), 0)
     return None
 
 
@@ -134,7 +191,14 @@ def number_exprs(normalized: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     sign = pl.when(normalized.str.extract(FRACTION, 1) == "-").then(-1.0).otherwise(1.0)
     fraction = pl.when(denominator.cast(pl.Float64) != 0).then(
         sign * numerator.cast(pl.Float64) / denominator.cast(pl.Float64))
-    value = pl.when(plain).then(normalized.cast(pl.Float64, strict=False)).otherwise(fraction)
+    whole = normalized.str.extract(MIXED, 2).cast(pl.Float64)
+    part_top = pl.coalesce(normalized.str.extract(MIXED, 3), normalized.str.extract(MIXED, 5)).cast(pl.Float64)
+    part_bottom = pl.coalesce(normalized.str.extract(MIXED, 4), normalized.str.extract(MIXED, 6)).cast(pl.Float64)
+    mixed_sign = pl.when(normalized.str.extract(MIXED, 1) == "-").then(-1.0).otherwise(1.0)
+    mixed = pl.when((part_top >= 0) & (part_top < part_bottom)).then(
+        mixed_sign * (whole + part_top / part_bottom))
+    value = pl.when(plain).then(normalized.cast(pl.Float64, strict=False)) \
+        .when(normalized.str.contains(FRACTION)).then(fraction).otherwise(mixed)
     decimals = pl.when(plain).then(normalized.str.extract(DECIMALS, 1).str.len_chars().fill_null(0)) \
         .otherwise(pl.lit(0)).cast(pl.Int32)
     return value, decimals

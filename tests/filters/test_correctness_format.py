@@ -52,3 +52,20 @@ def test_format_issue_per_trace(store):
     issues = pl.concat([kept, rejected]).sort("sample_index")["format_issue"].to_list()
     assert issues == [issue for _, _, issue in TRACES]
     assert (rejected["_reason"] == "bad_format").all() and rejected["_detail"].to_list() == rejected["format_issue"].to_list()
+
+
+def test_a_grader_failure_is_dropped_as_grader_error_not_as_a_wrong_answer(store, monkeypatch):
+    import curation.verify.batch as batch
+
+    def fail(gold: str, pred: str) -> bool:
+        raise RuntimeError("grader bug")
+
+    monkeypatch.setattr(batch, "verify_pair", fail)  # only pairs the rules leave to math-verify reach it
+    frame = rollouts_frame(["<think>x</think><answer>x^2-1</answer>", "<think>x</think><answer>7</answer>",
+                            "<think>x</think> So the total is 2 500 apples."], answer="2500")
+    kept, rejected = run_stage("correctness", frame, store)
+    reasons = dict(zip(rejected["sample_index"].to_list(), rejected["_reason"].to_list(), strict=True))
+    assert reasons == {0: "grader_error", 1: "wrong_answer"}
+    assert kept["sample_index"].to_list() == [2] and kept["extract_method"].to_list() == ["sentence"]
+    assert rejected.filter(pl.col("sample_index") == 0)["verdict"].item() == "unparseable"
+    assert "(error)" in rejected.filter(pl.col("sample_index") == 0)["_detail"].item()

@@ -15,7 +15,12 @@ from curation.verify.rules import Pending, decide
 # Text made of the pieces answers are made of, so the interesting branches are reached often.
 PIECES = ["<answer>", "</answer>", "<think>", "</think>", "\\boxed{", "{", "}", "\\frac", "\\text{", "$", "%",
           "the answer is ", "Answer: ", "(B)", "B.", "yes", "No", "1,234", "0.5", "-3", "cm", "^\\circ", "\n",
-          "  ", ".", "x = ", "\\sqrt{2}", "\u2212", "\u00a0", "\u200b", "é", "٣"]
+          "  ", ".", "x = ", "\\sqrt{2}", "\u2212", "\u00a0", "\u200b", "é", "٣",
+          # the end of an answer, closing sentences, separators, currency, mixed numbers and relations
+          "<|im_end|>", "<|im_start|>user\n", "I hope it is correct.", "Final Answer: ", "So the value is ",
+          " which is ", "Therefore, there are ", " days ago.", " = ", "2 500", "\u2009", "{,}", ",\\!", "\\$",
+          "\u20ac", "3 1/2", "-2 1/3", "3\\frac{1}{2}", "x \\in (0,5]", "0 < x \\le 5", "y = 2 - \\frac{x}{2}",
+          "\\text{ cm}", " km/h", " m", "pct", "percentage", "0.25", "12."]
 answer_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_size=12).map("".join)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
