@@ -19,6 +19,7 @@ import re
 import polars as pl
 
 from curation.verify.normalize import WHITESPACE, portable
+from curation.verify.trace_format import ANSWER_INNER, ANSWER_TAG  # the one definition of the tags
 
 TAIL_CHARS = 20_000
 SENTENCE_CHARS = 600  # a closing sentence is looked for in this many final characters
@@ -28,8 +29,6 @@ _NESTED = r"(?:[^{}]|\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\})*"
 END_OF_ANSWER = portable(r"(?s)(?:<\|(?:im_end|im_start|endoftext|eot_id|end_of_text|start_header_id|end|eos)\|>"
                          r"|</s>|<end_of_turn>|<start_of_turn>|I hope it is correct).*$")
 LEADING_HEADER = portable(r"^\s*<\|im_start\|>assistant\s*")
-ANSWER_TAG = portable(r"(?is)<answer>.*?</answer>")
-ANSWER_INNER = portable(r"(?is)^<answer>(.*)</answer>$")
 BOXED = portable(r"\\(?:boxed|fbox)\s*\{" + _NESTED + r"\}")
 BOXED_INNER = portable(r"(?s)^\\(?:boxed|fbox)\s*\{(.*)\}$")
 PHRASE = portable(r"(?i)answer\**\s*(?:is|:)\s*\**\s*:?\s*[^\n]{1,200}?\s*(?:\.\s|\.?\s*$|\n)")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-WHITESPACE = "[\\t\\n\\v\\f\\r \\u00a0\\u2000-\\u200a\\u202f\\u205f\\u3000]"
+WHITESPACE = "[\\t\\n\\v\\f\\r \\u00a0]"
+# Typographic spaces (thin, narrow no-break, ...): in answers they separate thousands ("48 100").
+UNICODE_SPACES = "[\\u2000-\\u200a\\u202f\\u205f\\u3000]"
 
 
 def portable(pattern: str) -> str:
@@ -32,6 +34,7 @@ PERCENT = portable(r"\\%|%|(^|[^A-Za-z0-9_])(?:percent(?:age)?|pct)($|[^A-Za-z0-
 STEPS: tuple[tuple[str, str], ...] = (
     (r"(?s)^\s*\\boxed\s*\{(.*)\}\s*$", "${1}"),
     ("\u2212", "-"),
+    (UNICODE_SPACES, " "),
     (r"(\\)[dtc](frac)", "${1}${2}"),
     (r"\\left|\\right", ""),
     # LaTeX thousands separators: 48{,}100 and 1,\!234 keep their comma (dropped below for numbers)
