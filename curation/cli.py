@@ -12,7 +12,7 @@ import typer
 
 from curation import __version__
 from curation.checks import cli as checks_cli
-from curation.commands import pool, recipes, run, snapshots, stages
+from curation.commands import pool, recipes, run, snapshots, stages, store
 from curation.publish import cli as publish_cli
 from curation.review import cli as review_cli
 from training import cli as training_cli
@@ -22,7 +22,7 @@ app = typer.Typer(name="thinkset", help="Build, filter, check, review, version a
                   "SFT/GRPO datasets, and train on them.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 # Each module adds its verbs with ``register(app)``, in the order `thinkset --help` lists them.
-CORE = (run, pool, snapshots, stages, recipes)
+CORE = (run, pool, snapshots, stages, recipes, store)
 FEATURES = (checks_cli, publish_cli, review_cli, training_cli, eval_cli)
 for commands in (*CORE, *FEATURES):
     commands.register(app)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from curation.faults import faultpoint
 from curation.progress import progress_bar
 from curation.queued_writes import QueuedWriter
 from curation.recipe import Recipe, RecipeError, StageSpec
@@ -27,6 +27,7 @@ from curation.rows import KEEP, REASON, RESERVED_COLUMNS, StageFailed
 from curation.schema import SCHEMAS
 from curation.stages.base import SourceStage, Stage, StageContext
 from curation.store import SnapshotInfo, SnapshotNotFound, SnapshotWriter, Store
+from curation.store.writer import temp_name
 
 EDGE_PRIORITY = ("generated_by", "selected_with", "reviewed_in", "filtered_from")
 
@@ -180,7 +181,7 @@ class Pipeline:
                      writer: SnapshotWriter, kind: str) -> None:
         files = [Path(f) for f in sorted((parent.path / "data").glob("*.parquet"))] if parent else []
         total = parent.rows if parent else None
-        scratch = self.store.root / "tmp" / f"work-{uuid.uuid4().hex[:8]}"
+        scratch = self.store.root / "tmp" / temp_name("work")
         scratch.mkdir(parents=True)
         tallies = [StageTally(i, spec) for i, spec in segment.specs]
         queued = QueuedWriter(writer)
@@ -242,6 +243,7 @@ class Pipeline:
                     batch = tally.split(stage.process_batch(batch), writer)
                     tally.seconds += time.perf_counter() - started
                 self._emit(batch, last, writer, scratch / f"{tallies[-1].index:02d}", out_files)
+                faultpoint("pipeline.batch")
         return out_files
 
     @staticmethod

@@ -49,3 +49,8 @@ CREATE TABLE IF NOT EXISTS rejections (
     reason      VARCHAR NOT NULL,
     detail      VARCHAR
 );
+
+-- The hash of the DDL last applied: a reader finding it current runs no DDL (and takes no write lock).
+CREATE TABLE IF NOT EXISTS catalog_schema (
+    digest VARCHAR NOT NULL
+);

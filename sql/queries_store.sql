@@ -66,3 +66,12 @@ SELECT 'descendant', 1, e.kind, s.id, s.name, s.version, s.kind, d.id, d.name, d
 FROM edges e JOIN artifacts s ON s.id = e.src_id JOIN artifacts d ON d.id = e.dst_id
 WHERE e.src_id = $id
 ORDER BY direction, depth;
+
+-- name: schema_digest
+SELECT digest FROM catalog_schema;
+
+-- name: clear_schema_digest
+DELETE FROM catalog_schema;
+
+-- name: insert_schema_digest
+INSERT INTO catalog_schema (digest) VALUES ($digest);

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from curation.faults import faultpoint
 from curation.generate.base import GenerationResult
 
 SCHEMA = """
@@ -73,6 +74,7 @@ class GenerationCache:
         self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", ok)
         self._db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?)", failed)
         self._db.executemany("DELETE FROM failures WHERE key = ?", [(key,) for key, _, _ in ok])
+        faultpoint("generate.cache_commit")
         self._db.execute("COMMIT")
         self._pending.clear()
         self._last_commit = time.monotonic()

@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from curation.faults import faultpoint
 from curation.generate.base import Backend, GenerationRequest, GenerationResult
 from curation.generate.cache import GenerationCache
 from curation.rows import StageFailed
@@ -77,6 +78,7 @@ def run_requests(backend: Backend, requests: Sequence[GenerationRequest], cache:
         try:
             for result in backend.generate(pending):
                 cache.put(result)
+                faultpoint("generate.result")
                 after_result(result)
                 results[result.key] = result
                 stats.add(result)

@@ -3,14 +3,18 @@ the tables features add (check runs, publications, reviews).
 
 Every statement is named and lives in a ``sql/queries_*.sql`` file (``-- name: <statement>`` blocks, named
 parameters, named columns); the DDL is ``sql/catalog*.sql``. Features call the methods here, never SQL of
-their own. Connections are short-lived (one per operation) so that several thinkset commands can use one
-store one after another without holding DuckDB's lock; every write is one transaction.
+their own. DuckDB lets one process write a file, and a read-only open fails while a writer has it, so
+connections are short-lived (one per operation): reads open read-only and retry briefly while a commit holds
+the file; every write is one transaction under the store lock (``curation.store.lock``), which writers queue on.
+No process keeps the catalog open for a run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,11 +25,18 @@ from typing import Any
 
 import duckdb
 
+from curation.faults import faultpoint
 from curation.store.commit import SnapshotCommit
+from curation.store.lock import StoreLock
 from curation.store.snapshot import SnapshotInfo
 
 SQL_PACKAGE = "sql"  # the top-level sql/ folder, shipped as a package so a wheel install has it
 _STATEMENT = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
+LOCK_RETRY_S = 60.0  # how long a connection waits out another process's DuckDB lock (commits take well under 1 s)
+
+
+class CatalogBusy(RuntimeError):
+    """The catalog stayed locked by another process for longer than ``LOCK_RETRY_S``."""
 
 
 def sql_file(name: str) -> str:
@@ -37,6 +48,16 @@ def sql_files(prefix: str) -> list[str]:
     """Names of the package's ``.sql`` files starting with ``prefix``, sorted."""
     return sorted(f.name for f in resources.files(SQL_PACKAGE).iterdir()
                   if f.name.startswith(prefix) and f.name.endswith(".sql"))
+
+
+def DDL_FILES() -> list[str]:  # noqa: N802 - reads like the constant it is, but features add files
+    return ["catalog.sql", *sql_files("catalog_")]
+
+
+@cache
+def ddl_digest() -> str:
+    """Hash of every DDL file: a catalog whose recorded digest matches needs no DDL run (and no write lock)."""
+    return hashlib.sha256("\n".join(sql_file(name) for name in DDL_FILES()).encode()).hexdigest()[:16]
 
 
 @cache
@@ -64,37 +85,97 @@ class Catalog:
     def __init__(self, path: Path, root: Path | None = None) -> None:
         self.path = Path(path)
         self.root = Path(root) if root is not None else self.path.parent  # relative artifact paths start here
+        self.lock = StoreLock(self.path.with_name(self.path.name + ".lock"))
         self._initialised = False
 
     # -- connections ------------------------------------------------------------
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path))
-        try:
-            if not self._initialised:
-                for ddl in ["catalog.sql", *sql_files("catalog_")]:
-                    con.execute(sql_file(ddl))
-                self._initialised = True
-            yield con
-        finally:
-            con.close()
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection: read-only (never waits for the store lock, retries briefly while a commit
+        holds DuckDB's file lock), or read-write under the store lock (``curation.store.lock``)."""
+        self._ensure_schema()
+        if read_only:
+            con = self._open(read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self.lock.hold():
+            con = self._open(read_only=False)
+            try:
+                yield con
+            finally:
+                con.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One connection, one transaction: committed when the block ends, rolled back when it raises."""
+        """One connection, one transaction, under the store lock: committed when the block ends, rolled back
+        when it raises."""
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con
+                faultpoint("catalog.transaction")
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the store lock over several steps that must not interleave with another writer's (reentrant)."""
+        with self.lock.hold():
+            yield
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the catalog; while another process holds DuckDB's lock on the file (a reader's shared lock or a
+        writer's commit), retry with backoff for up to ``LOCK_RETRY_S`` seconds."""
+        deadline = time.monotonic() + LOCK_RETRY_S
+        delay = 0.005
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise
+                if time.monotonic() >= deadline:
+                    raise CatalogBusy(f"the catalog {self.path} stayed locked by another process for "
+                                      f"{LOCK_RETRY_S:.0f} s ({exc}); try again when it is done") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    def _ensure_schema(self) -> None:
+        """Apply the DDL once per store version of it: a read-only check, the write lock only when it changed."""
+        if self._initialised:
+            return
+        digest = ddl_digest()
+        if self.path.exists():
+            con = self._open(read_only=True)
+            try:
+                current = con.execute(statements()["schema_digest"]).fetchone()
+            except duckdb.CatalogException:  # a catalog older than the digest table
+                current = None
+            finally:
+                con.close()
+            if current is not None and current[0] == digest:
+                self._initialised = True
+                return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.lock.hold():
+            con = self._open(read_only=False)
+            try:
+                for ddl in DDL_FILES():
+                    con.execute(sql_file(ddl))
+                con.execute(statements()["clear_schema_digest"])
+                con.execute(statements()["insert_schema_digest"], dict(digest=digest))
+            finally:
+                con.close()
+        self._initialised = True
+
     def query(self, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:
-        """Rows of an ad-hoc read query as dicts (for CLI tables, reports and tests)."""
-        with self.connect() as con:
+        """Rows of an ad-hoc read query as dicts (for CLI tables, reports and tests); a read-only connection."""
+        with self.connect(read_only=True) as con:
             return _dicts(con.execute(sql, params or []))
 
     def _read(self, statement: str, **params: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from curation.faults import faultpoint
+
 
 class ImageNotFound(FileNotFoundError):
     """A row references an image hash that is not in the store."""
@@ -29,11 +31,14 @@ class ImageStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if target.exists():
+            # refreshed, so that a `store gc` that began before this run never removes an image it reuses
+            os.utime(target)
             return sha
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
             handle.write(data)
+        faultpoint("images.put")
         os.replace(tmp, target)
         # One sync per snapshot commit (flush) instead of one fsync per image: 100k fsyncs cost minutes.
         self._unsynced += 1

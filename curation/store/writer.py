@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from curation import __version__
+from curation.faults import faultpoint
 from curation.rows import REJECTIONS_SCHEMA
 from curation.schema import conform, validate_frame
 from curation.store.catalog import Catalog
@@ -48,6 +49,16 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _file_entry(path: Path, root: Path) -> dict[str, Any]:
+    """A manifest entry: the file relative to the snapshot folder, its size and sha256 (``store verify``)."""
+    return {"file": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+def temp_name(prefix: str) -> str:
+    """A folder name under ``<store>/tmp`` that says which process owns it (``store gc`` spares live ones)."""
+    return f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 def before_catalog_commit(commit: SnapshotCommit) -> None:
@@ -88,7 +99,7 @@ class SnapshotWriter:
         self.metadata = metadata or {}
         self.code = code
         self.id = content_id(name, self.parents, self.config, code)
-        self.tmp = self.root / "tmp" / f"{name}-{uuid.uuid4().hex[:8]}"
+        self.tmp = self.root / "tmp" / temp_name(name)
         (self.tmp / DATA_DIR).mkdir(parents=True)
         (self.tmp / REJECTIONS_DIR).mkdir()
         self._shards = 0
@@ -114,6 +125,7 @@ class SnapshotWriter:
             return
         validate_frame(frame, self.kind, where=f"snapshot {self.name}")
         conform(frame, self.kind).write_parquet(self.new_shard_path(), compression="zstd", statistics=True)
+        faultpoint("writer.shard")
 
     def add_rejections(self, frame: pl.DataFrame) -> None:
         """Append dropped rows: columns ``row_id, stage_index, stage, reason, detail, row``."""
@@ -123,6 +135,7 @@ class SnapshotWriter:
         path = self.tmp / REJECTIONS_DIR / f"part-{self._rejection_shards:05d}.parquet"
         self._rejection_shards += 1
         frame.write_parquet(path, compression="zstd")
+        faultpoint("writer.shard")
 
     def add_funnel(self, stage_index: int, stage: str, stage_type: str, rows_in: int, rows_out: int,
                    reasons: dict[str, int] | None = None, seconds: float | None = None) -> None:
@@ -131,7 +144,8 @@ class SnapshotWriter:
 
     # -- publishing ---------------------------------------------------------
     def commit(self) -> SnapshotInfo:
-        """Make the files durable, move them into ``snapshots/<name>/v<N>``, then list them in one transaction."""
+        """Make the files durable, then, under the store lock, move them into ``snapshots/<name>/v<N>`` and
+        list them in one transaction (a writer that made the same snapshot meanwhile wins; this one is dropped)."""
         existing = self.catalog.find(self.id)
         if existing is not None:
             self.abort()
@@ -150,7 +164,8 @@ class SnapshotWriter:
             "kind": self.kind,
             "rows": rows,
             "schema": {k: str(v) for k, v in schema.items()},
-            "shards": [{"file": f"{DATA_DIR}/{s.name}", "sha256": _sha256(s)} for s in shards],
+            "shards": [_file_entry(s, self.tmp) for s in shards],
+            "rejections": [_file_entry(s, self.tmp) for s in sorted((self.tmp / REJECTIONS_DIR).glob("*.parquet"))],
             "parents": self.parents,
             "config": self.config,
             "code": self.code,
@@ -162,7 +177,19 @@ class SnapshotWriter:
         (self.tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
         _fsync_tree(self.tmp)
         self.images.flush()
+        faultpoint("writer.before_rename")
+        with self.catalog.write_lock():
+            existing = self.catalog.find(self.id)
+            if existing is not None:  # another process committed the same snapshot while this one ran
+                self.abort()
+                self.committed = existing
+                return existing
+            return self._publish(manifest, rows, created_at)
+
+    def _publish(self, manifest: dict[str, Any], rows: int, created_at: datetime) -> SnapshotInfo:
+        """Rename into place and list in the catalog; the caller holds the store lock."""
         version, final = self._rename_into_place()
+        faultpoint("writer.publish")
         manifest["version"] = version
         commit = SnapshotCommit(
             id=self.id, name=self.name, version=version, kind=self.kind, rows=rows, path=final,
@@ -182,7 +209,8 @@ class SnapshotWriter:
         return self.committed
 
     def _rename_into_place(self) -> tuple[int, Path]:
-        """Rename the temp folder to the next free version; only "that version's folder exists" moves on."""
+        """Rename the temp folder to the next version (under the store lock). A folder already there that the
+        catalog does not list is a killed writer's and is set aside; any other "target exists" moves on."""
         base = self.root / "snapshots" / self.name
         base.mkdir(parents=True, exist_ok=True)
         version = self.catalog.next_version(self.name)
@@ -192,6 +220,11 @@ class SnapshotWriter:
                 os.rename(self.tmp, final)  # fails if a (possibly orphaned) folder holds this version
             except OSError as exc:
                 if exc.errno in _TARGET_EXISTS:
+                    if final.is_dir() and self.catalog.find_version(self.name, version) is None:
+                        # Unlisted while this writer holds the store lock: a killed writer's, never listed by
+                        # anyone. Set aside (gc removes it) so that a re-run gets the version it would have had.
+                        os.rename(final, self.root / "tmp" / f"unlisted-{self.name}-v{version}-{uuid.uuid4().hex[:8]}")
+                        continue
                     version += 1
                     continue
                 raise OSError(exc.errno, f"cannot move snapshot {self.name!r} from {self.tmp} into {final}: "

@@ -65,8 +65,9 @@ def test_crash_between_files_and_catalog_leaves_nothing_listed(store, make_pool,
         store.open("pool-test")
     assert store.orphans(), "the durable but unlisted folder is reported as an orphan"
     monkeypatch.undo()
-    info = make_pool(3)  # the next writer skips the orphaned version folder
-    assert store.open("pool-test").info.id == info.id and info.version == 2
+    info = make_pool(3)  # the next writer sets the unlisted folder aside and takes its version
+    assert store.open("pool-test").info.id == info.id and info.version == 1
+    assert [p.name.split("-v1-")[0] for p in (store.root / "tmp").glob("unlisted-*")] == ["unlisted-pool-test"]
 
 
 def test_crash_while_writing_shards_leaves_nothing(store):

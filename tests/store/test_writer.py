@@ -40,7 +40,14 @@ def test_target_exists_retries_a_bounded_number_of_times(store, monkeypatch):
     assert len(calls) == writer_module.MAX_RENAME_ATTEMPTS
 
 
-def test_an_orphaned_version_folder_is_skipped(store, make_pool):
-    (store.root / "snapshots" / "pool-test" / "v1" / "data").mkdir(parents=True)  # left by a crashed writer
+def test_an_unlisted_version_folder_is_set_aside_and_its_version_reused(store, make_pool):
+    (store.root / "snapshots" / "pool-test" / "v1" / "data").mkdir(parents=True)  # left by a killed writer
     info = make_pool(2)
-    assert info.version == 2 and store.open("pool-test").info.id == info.id
+    assert info.version == 1 and store.open("pool-test").info.id == info.id
+    assert len(list((store.root / "tmp").glob("unlisted-pool-test-v1-*"))) == 1, "kept for `store gc`"
+
+
+def test_a_listed_version_folder_is_never_set_aside(store, make_pool):
+    first = make_pool(2)
+    second = make_pool(3)
+    assert (first.version, second.version) == (1, 2) and (first.path / "manifest.json").exists()
