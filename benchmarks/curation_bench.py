@@ -1,17 +1,19 @@
 """Filter throughput: thinkset vs a Hugging Face ``datasets`` map/filter baseline, same rows, same run.
 
-    python benchmarks/curation_bench.py --rows 200000 [--skip-baseline]
+    python benchmarks/curation_bench.py --rows 200000 [--cores N] [--skip-baseline]
 
 Prints JSON: rows, thinkset_s, floor_s (a bare Polars word-count scan of the same parquet),
 floor_ratio, disagreements (rows where the vectorized fast path and the scalar ``grade`` differ),
 peak_rss_mb (the thinkset process; its forked math-verify workers separately),
 kept, and rows/s per filter. Each phase runs in its own process.
 
-Two baselines, both ``datasets`` ``.map``/``.filter`` with num_proc=2 over the same parquet:
+Both sides get the same cores (``--cores``, default the CPUs this process may use): thinkset runs
+with ``POLARS_MAX_THREADS`` = cores and that many math-verify workers; each baseline is ``datasets``
+``.map``/``.filter`` with ``num_proc`` = cores over the same parquet. Two baselines:
 
 - ``baseline_s`` / ``speedup``: what peers write (the open-r1 / VLM-R1 accuracy reward): words by
   ``str.split``, our reflection cut, then for every row math-verify ``parse(gold)``, ``parse(answer)``,
-  ``verify`` on the extracted answer (its timeouts disabled, as in our code), a format regex, and
+  ``verify`` on the extracted answer (its timeouts disabled, as in our code), the trace-format check, and
   dedup with a Python set. Its verdicts differ from ours (``baseline_kept``): math-verify alone does not
   map option letters to option texts, for one.
 - ``baseline_same_logic_s`` / ``speedup_same_logic``: the same per-row steps, grading with our own
@@ -63,13 +65,14 @@ def phase_data(work: Path, rows: int) -> dict:
     return {"parquet_files": [str(f) for f in store.open("rollouts-bench").files]}
 
 
-def phase_thinkset(work: Path) -> dict:
+def phase_thinkset(work: Path, cores: int) -> dict:
     from curation.pipeline import run_recipe
     from curation.recipe import recipe_from_dict
     from curation.store import Store
 
     store = Store(work / "store")
-    recipe = recipe_from_dict({"name": "bench", "input": "rollouts-bench", "output": "bench-out", "stages": STAGES})
+    stages = [{**s, "workers": cores} if s["type"] == "correctness" else s for s in STAGES]
+    recipe = recipe_from_dict({"name": "bench", "input": "rollouts-bench", "output": "bench-out", "stages": stages})
     started = time.perf_counter()
     info = run_recipe(recipe, store).final
     seconds = time.perf_counter() - started
@@ -118,20 +121,19 @@ def phase_agreement(files: list[str]) -> dict:
             "slow_path_share": round(pending_rows / max(rows, 1), 4)}
 
 
-def phase_baseline(files: list[str], same_logic: bool) -> dict:
-    """The per-row pipeline as ``datasets`` map/filter with num_proc=2 (see the module docstring)."""
+def phase_baseline(files: list[str], same_logic: bool, cores: int) -> dict:
+    """The per-row pipeline as ``datasets`` map/filter with num_proc = cores (see the module docstring)."""
     from datasets import Dataset
 
     started = time.perf_counter()
     dataset = Dataset.from_parquet(files)
 
     def score(row: dict) -> dict:
-        import re
-
         from curation.filters.reflection import DEFAULT_MARKERS, Cutter
         from curation.verify import grade
         from curation.verify.extract import extract_answer
         from curation.verify.mathverify import _parse
+        from curation.verify.trace_format import is_well_formed
 
         text = row["response"]
         words = len(text.split())
@@ -144,15 +146,14 @@ def phase_baseline(files: list[str], same_logic: bool) -> dict:
             extracted, _ = extract_answer(new)
             gold_parsed, pred_parsed = _parse(row["answer"]), _parse(extracted) if extracted else []
             correct = bool(gold_parsed and pred_parsed and verify(gold_parsed, pred_parsed, timeout_seconds=None))
-        ok_format = (new.count("<think>") == 1 and new.count("</think>") == 1 and new.count("<answer>") == 1
-                     and re.search(r"</answer>\s*\S", new) is None)
+        ok_format = is_well_formed(new)  # the one trace-format definition the format filter uses
         key = f"{row['problem'].lower()}|{','.join(sorted(row['image_ids']))}|{new}"
         return {"response": new, "word_count": words, "reflection_count": count, "consistent": consistent,
                 "correct": correct, "format_ok": ok_format, "key": key}
 
-    dataset = dataset.map(score, num_proc=2)
+    dataset = dataset.map(score, num_proc=cores)
     dataset = dataset.filter(lambda r: r["word_count"] <= 500 and r["consistent"] and r["correct"]
-                             and r["format_ok"], num_proc=2)
+                             and r["format_ok"], num_proc=cores)
     seen: set[str] = set()
     keep = [not (k in seen or seen.add(k)) for k in dataset["key"]]  # type: ignore[func-returns-value]
     dataset = dataset.select([i for i, k in enumerate(keep) if k])
@@ -161,9 +162,10 @@ def phase_baseline(files: list[str], same_logic: bool) -> dict:
             f"{prefix}_peak_rss_mb": max(peak_rss_mb(), peak_rss_mb(children=True))}
 
 
-def run_phase(name: str, work: Path, extra: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, "--work", str(work), *extra],
-                         capture_output=True, text=True)
+def run_phase(name: str, work: Path, extra: list[str], cores: int) -> dict:
+    env = {**os.environ, "POLARS_MAX_THREADS": str(cores)}  # read when polars is imported, in the child
+    out = subprocess.run([sys.executable, __file__, "--phase", name, "--work", str(work), "--cores", str(cores),
+                          *extra], capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(f"phase {name} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -172,31 +174,39 @@ def run_phase(name: str, work: Path, extra: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)),
+                        help="cores for both sides: polars threads and math-verify workers, datasets num_proc")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--files", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        phases = {"data": lambda: phase_data(args.work, args.rows), "thinkset": lambda: phase_thinkset(args.work),
+        phases = {"data": lambda: phase_data(args.work, args.rows), "thinkset": lambda: phase_thinkset(args.work, args.cores),
                   "floor": lambda: phase_floor(args.files), "agreement": lambda: phase_agreement(args.files),
-                  "baseline": lambda: phase_baseline(args.files, same_logic=False),
-                  "baseline_same_logic": lambda: phase_baseline(args.files, same_logic=True)}
+                  "baseline": lambda: phase_baseline(args.files, same_logic=False, cores=args.cores),
+                  "baseline_same_logic": lambda: phase_baseline(args.files, same_logic=True, cores=args.cores)}
         print(json.dumps(phases[args.phase]()))
         return
     with tempfile.TemporaryDirectory(prefix="thinkset-bench-") as tmp:
         work = Path(tmp)
-        files = run_phase("data", work, ["--rows", str(args.rows)])["parquet_files"]
-        result: dict = {"rows": args.rows}
-        result.update(run_phase("floor", work, ["--files", *files]))
-        result.update(run_phase("thinkset", work, []))
-        result.update(run_phase("agreement", work, ["--files", *files]))
+        files = run_phase("data", work, ["--rows", str(args.rows)], args.cores)["parquet_files"]
+        result: dict = {"rows": args.rows, "cores": args.cores}
+        result.update(run_phase("floor", work, ["--files", *files], args.cores))
+        result.update(run_phase("thinkset", work, [], args.cores))
+        result.update(run_phase("agreement", work, ["--files", *files], args.cores))
         if not args.skip_baseline:
-            result.update(run_phase("baseline", work, ["--files", *files]))
+            result.update(run_phase("baseline", work, ["--files", *files], args.cores))
             result["speedup"] = round(result["baseline_s"] / result["thinkset_s"], 1)
-            result.update(run_phase("baseline_same_logic", work, ["--files", *files]))
+            result.update(run_phase("baseline_same_logic", work, ["--files", *files], args.cores))
             result["speedup_same_logic"] = round(result["baseline_same_logic_s"] / result["thinkset_s"], 1)
         result["floor_ratio"] = round(result["thinkset_s"] / result["floor_s"], 2)
+        result["measures"] = {
+            "speedup": "peer-style datasets map/filter with math-verify on every row (open-r1, VLM-R1) over thinkset",
+            "speedup_same_logic": "datasets map/filter running our own grade per row (same kept rows) over "
+                                  "thinkset: the engine alone",
+            "floor_ratio": "thinkset over a bare Polars word-count scan of the same parquet",
+        }
         print(json.dumps(result, indent=2))
 
 

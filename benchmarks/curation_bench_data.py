@@ -2,7 +2,8 @@
 
 Answers: 60% integers/decimals, 20% multiple-choice letters, 10% LaTeX fractions/expressions,
 10% yes/no. Responses 50-900 words (newlines and runs of spaces included), 30% with a reflection,
-60% correct (half of those written in an equivalent form), 5% without an answer tag.
+60% correct (half of those written in an equivalent form), 5% without an answer tag; tagged responses
+are in the project's trace format (only whitespace between ``</think>`` and ``<answer>``).
 """
 
 from __future__ import annotations
@@ -79,8 +80,10 @@ def make_rollouts(rows: int, seed: int = 0) -> pl.DataFrame:
         think = f"{body} so the result is {answer}."
         if reflect[row]:
             think += f" Wait, let me double check the figure. {body[:200]} yes, {answer}."
+        think += f" The result is {answer}."
+        # the one trace format (curation.verify.trace_format): only whitespace between </think> and <answer>
         tail = f"<answer>{answer}</answer>" if outcome[row] != "untagged" else f"I think it is {answer}"
-        responses.append(f"<think>{think}</think> The result is {answer}. {tail}")
+        responses.append(f"<think>{think}</think>\n{tail}")
         ids.append(f"r{row:09d}")
         problem_ids.append(f"p{p:09d}")
         problem_texts.append(f"Problem {p}: what value does the figure show?")
