@@ -31,3 +31,16 @@ DELETE FROM review_responses WHERE review_id = $review_id;
 -- name: insert_review_response
 INSERT INTO review_responses (review_id, row_id, reviewer, status, decision, quality, corrected_answer, note)
 VALUES ($review_id, $row_id, $reviewer, $status, $decision, $quality, $corrected_answer, $note);
+
+-- name: review_summary
+-- Reviewer decisions per reviewed snapshot among $snapshot_ids (for the dataset card).
+SELECT a.name || '@v' || a.version AS snapshot, rv.dataset, count(DISTINCT rr.row_id) AS rows_reviewed,
+       count(DISTINCT rr.reviewer) AS reviewers,
+       count(*) FILTER (WHERE rr.decision = 'accept') AS accepted,
+       count(*) FILTER (WHERE rr.decision = 'reject') AS rejected,
+       round(avg(rr.quality), 2) AS mean_quality,
+       count(*) FILTER (WHERE rr.corrected_answer IS NOT NULL AND rr.corrected_answer <> '') AS corrected
+FROM reviews rv JOIN review_responses rr USING (review_id) JOIN artifacts a ON a.id = rv.snapshot_id
+WHERE list_contains($snapshot_ids, rv.snapshot_id)
+GROUP BY ALL
+ORDER BY snapshot;

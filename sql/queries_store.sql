@@ -75,3 +75,6 @@ DELETE FROM catalog_schema;
 
 -- name: insert_schema_digest
 INSERT INTO catalog_schema (digest) VALUES ($digest);
+
+-- name: rejection_count
+SELECT count(*) AS rows FROM rejections WHERE snapshot_id = $snapshot_id;

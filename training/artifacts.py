@@ -109,11 +109,9 @@ def finish_run(*, mode: str, trainer: Any, processor: Any, output_dir: Path, sto
               "versions": versions(), "model_name": name}
     (output_dir / RUN_FILE).write_text(json.dumps(record, indent=2, default=str))
     edges = [(info.id, "trained_on")]
-    base_artifacts = store.catalog.query(
-        "SELECT id FROM artifacts WHERE artifact_type = 'model' AND path = ? ORDER BY created_at DESC LIMIT 1",
-        [str(Path(base).resolve())]) if Path(base).exists() else []
-    if base_artifacts:
-        edges.append((base_artifacts[0]["id"], "fine_tuned_from"))
+    base_artifact = store.catalog.model_artifact(path=str(Path(base).resolve())) if Path(base).exists() else None
+    if base_artifact is not None:
+        edges.append((base_artifact["id"], "fine_tuned_from"))
     artifact_id = store.register_artifact(name=name, kind="model", path=output_dir.resolve(), artifact_type="model",
                                           metadata={k: v for k, v in record.items() if k != "preset_fields"},
                                           edges=edges)

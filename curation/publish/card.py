@@ -69,15 +69,14 @@ def lineage(store: Store, snapshot: Snapshot) -> list[dict[str, Any]]:
     """Ancestor edges, root first, with the edge detail (recipe, model, backend, sampling) and stage configs."""
     rows = []
     for edge in reversed([e for e in store.lineage(snapshot.info.id) if e["direction"] == "ancestor"]):
-        detail = store.catalog.query("SELECT detail FROM edges WHERE src_id = ? AND dst_id = ? LIMIT 1",
-                                     [edge["src_id"], edge["dst_id"]])
+        detail = [e["detail"] for e in store.catalog.edges_into([edge["dst_id"]]) if e["src_id"] == edge["src_id"]]
         child = store.find(edge["dst_id"])
         stages = []
         if child is not None:
             manifest = json.loads((child.path / "manifest.json").read_text())
             stages = (manifest.get("config") or {}).get("stages", []) if isinstance(manifest.get("config"), dict) \
                 else []
-        edge_detail = json.loads(detail[0]["detail"] or "{}") if detail else {}
+        edge_detail = (detail[0] or {}) if detail else {}
         # generation stages record {stage: {model, backend, params}} in the generated_by edge
         generators = [f"{stage}: {d['model']} ({d.get('backend', '?')})" for stage, d in edge_detail.items()
                       if isinstance(d, dict) and d.get("model")]
@@ -100,19 +99,7 @@ def source_mix(frame: pl.LazyFrame) -> list[dict[str, Any]]:
 
 def review_summary(store: Store, snapshot_ids: list[str]) -> list[dict[str, Any]]:
     """Reviewer decisions on this snapshot or its ancestors, when the review tables exist."""
-    tables = {r["table_name"] for r in store.catalog.query("SELECT table_name FROM information_schema.tables")}
-    if not {"reviews", "review_responses"} <= tables or not snapshot_ids:
-        return []
-    marks = ", ".join("?" for _ in snapshot_ids)
-    return store.catalog.query(f"""
-        SELECT a.name || '@v' || a.version AS snapshot, rv.dataset, count(DISTINCT rr.row_id) AS rows_reviewed,
-               count(DISTINCT rr.reviewer) AS reviewers,
-               count(*) FILTER (WHERE rr.decision = 'accept') AS accepted,
-               count(*) FILTER (WHERE rr.decision = 'reject') AS rejected,
-               round(avg(rr.quality), 2) AS mean_quality,
-               count(*) FILTER (WHERE rr.corrected_answer IS NOT NULL AND rr.corrected_answer <> '') AS corrected
-        FROM reviews rv JOIN review_responses rr USING (review_id) JOIN artifacts a ON a.id = rv.snapshot_id
-        WHERE rv.snapshot_id IN ({marks}) GROUP BY ALL ORDER BY snapshot""", snapshot_ids)
+    return store.catalog.review_summary(snapshot_ids)
 
 
 def _word_counts(frame: pl.LazyFrame) -> pl.Series:

@@ -111,9 +111,7 @@ def apply(store: Store, ref: str, *, workspace: str | None = None) -> ApplyResul
     new = writer.committed
     if new is None:
         raise ReviewError(f"applying the review of {info.ref} wrote no snapshot")
-    edge = store.catalog.query("SELECT 1 FROM edges WHERE src_id = ? AND dst_id = ? AND kind = 'applied_to'",
-                               [review.review_id, new.id])
-    if not edge:
+    if not any(e["src_id"] == review.review_id and e["kind"] == "applied_to" for e in store.catalog.edges_into([new.id])):
         store.add_edge(review.review_id, new.id, "applied_to")
     corrected = decided["answer_before_review"].is_not_null().sum()
     return ApplyResult(new.ref, info.ref, review.review_id, frame.height, kept.height,

@@ -39,8 +39,7 @@ def _agreement(stage: str, kept: pl.DataFrame, dropped: pl.DataFrame) -> dict[st
 
 def _stages(store: Store, snapshot_id: str, items: pl.DataFrame) -> list[tuple[int, str]]:
     """Filter stages of the snapshot: its funnel, plus any stage that dropped a reviewed row."""
-    stages = {(int(r["stage_index"]), r["stage"]) for r in store.catalog.query(
-        "SELECT DISTINCT stage_index, stage FROM funnel WHERE snapshot_id = ?", [snapshot_id])}
+    stages = {(int(r["stage_index"]), r["stage"]) for r in store.catalog.funnel(snapshot_id)}
     rejected = items.filter(pl.col("origin") == "rejected")
     stages |= {(int(i), s) for i, s in rejected.select("filter_stage_index", "filter_stage").iter_rows()
                if i is not None}

@@ -26,5 +26,4 @@ def write_ingested_pool(store: Store, path: str, *, layout: str = "auto", name: 
     stage = {"type": "ingest", "path": path, "layout": layout, "columns": columns or {},
              "answer_pattern": answer_pattern, "source": source}
     info = _run_source(store, name, stage)
-    quarantined = store.catalog.query("SELECT count(*) AS n FROM rejections WHERE snapshot_id = ?", [info.id])
-    return info, int(quarantined[0]["n"])
+    return info, store.catalog.rejection_count(info.id)

@@ -267,6 +267,10 @@ class Catalog:
         return [{**row, "detail": json.loads(row["detail"]) if isinstance(row["detail"], str) else row["detail"]}
                 for row in rows]
 
+    def rejection_count(self, snapshot_id: str) -> int:
+        """Rows a snapshot's run dropped (quarantined, for a pool), from the catalog's rejections table."""
+        return int(self._read("rejection_count", snapshot_id=snapshot_id)[0]["rows"])
+
     def add_edge(self, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:
         with self.transaction() as con:
             con.execute(statements()["insert_edge"], dict(src_id=src_id, dst_id=dst_id, kind=kind,
@@ -309,6 +313,10 @@ class Catalog:
             con.execute(s["insert_review_push"], {"pushed_at": _now(), **push})
             for item in items:
                 con.execute(s["insert_review_item"], item)
+
+    def review_summary(self, snapshot_ids: list[str]) -> list[dict[str, Any]]:
+        """Reviewer decisions per reviewed snapshot among ``snapshot_ids`` (accepted, rejected, quality, ...)."""
+        return self._read("review_summary", snapshot_ids=list(snapshot_ids)) if snapshot_ids else []
 
     def review_items(self, review_id: str) -> list[dict[str, Any]]:
         return self._read("review_items", review_id=review_id)

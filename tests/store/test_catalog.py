@@ -83,3 +83,18 @@ def test_a_statement_defined_twice_is_refused(monkeypatch):
             statements()
     finally:
         statements.cache_clear()
+
+
+def test_review_summary_counts_decisions_of_the_listed_snapshots(store, make_pool):
+    pool = make_pool(3)
+    catalog = store.catalog
+    catalog.insert_review(dict(review_id="r1", snapshot_id=pool.id, workspace="w", dataset="d", api_url="http://x"))
+    responses = [("a", "u1", "accept", 5, None), ("a", "u2", "reject", 1, "7"), ("b", "u1", "accept", 4, "")]
+    catalog.replace_review_responses("r1", [dict(review_id="r1", row_id=row, reviewer=user, status="submitted",
+                                                 decision=decision, quality=quality, corrected_answer=answer,
+                                                 note=None) for row, user, decision, quality, answer in responses])
+    [summary] = catalog.review_summary([pool.id, "not-reviewed"])
+    assert summary == {"snapshot": "pool-test@v1", "dataset": "d", "rows_reviewed": 2, "reviewers": 2,
+                       "accepted": 2, "rejected": 1, "mean_quality": 3.33, "corrected": 1}
+    assert catalog.review_summary([]) == [] and catalog.review_summary(["not-reviewed"]) == []
+    assert catalog.rejection_count(pool.id) == 0
