@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from curation.progress import WIDTH
+from curation.progress import WIDTH, stderr_console
 from curation.store import Store
 
 console = Console(width=WIDTH)
-err_console = Console(stderr=True, width=WIDTH)
+err_console = stderr_console()  # the one stderr console: errors, progress bars and run summaries
 
 StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
                                                   help="store folder (default ./thinkset-store)")]

@@ -36,5 +36,6 @@ def stages(
         console.print(table(f"{stage.type} params", ["param", "type", "default", "help"],
                             [[f.name, f.type, f.default_text(), f.help] for f in describe_fields(stage.Params)]))
 
+
 def register(app: typer.Typer) -> None:
     app.command()(stages)
