@@ -113,8 +113,8 @@ class VerifyPool:
                 self._pool().submit(verify_chunk, WARM_PAIRS, self.seconds)
 
     def verify(self, pairs: Sequence[tuple[str, str]]) -> list[Outcome]:
-        """Verdicts in the order of ``pairs``; None where a call timed out or its worker died, ERROR where
-        it failed."""
+        """Verdicts in the order of ``pairs``: None where a call timed out (or its worker was stuck past
+        the deadline), ERROR where it failed or its worker died."""
         if not pairs:
             return []
         order = sorted(range(len(pairs)), key=lambda i: pairs[i])  # same gold together: cache hits
@@ -131,8 +131,10 @@ class VerifyPool:
                 broken = True
                 self._kill()
                 continue
-            except Exception:  # noqa: BLE001 - a dead worker (BrokenProcessPool): these pairs stay None
+            except Exception:  # noqa: BLE001 - a dead worker (BrokenProcessPool): a grader failure, not a timeout
                 broken = True
+                for index in chunk:
+                    results[index] = ERROR
                 continue
             for index, answer in zip(chunk, answers, strict=True):
                 results[index] = answer
