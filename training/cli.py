@@ -93,10 +93,10 @@ def register(app: typer.Typer) -> None:
              out: OutOption, base: Annotated[str | None, typer.Option(
                  "--base", help="base model (default: a fresh tiny model)")] = None,
              store: StoreOption = None, json_out: JsonOption = False) -> None:
-        """Tiny SFT then tiny GRPO (from the SFT model) on CPU; prints where both models are."""
+        """Tiny SFT then tiny GRPO (from the SFT model) on CPU; prints where both models are and the GRPO rewards."""
         from curation.store import SnapshotNotFound
         from training.data import TrainingDataError
-        from training.demo import train_demo
+        from training.demo import grpo_reward_summary, train_demo
 
         try:
             with _quiet_stdout(json_out):
@@ -104,12 +104,17 @@ def register(app: typer.Typer) -> None:
                                        out_dir=out, base=base)
         except (TrainingDataError, SnapshotNotFound) as exc:
             fail(str(exc))
+        rewards = grpo_reward_summary(grpo)
         if json_out:
-            print_json({"sft": sft.to_json(), "grpo": grpo.to_json()})
+            print_json({"sft": sft.to_json(), "grpo": grpo.to_json(), "grpo_rewards": rewards})
             return
         for result in (sft, grpo):
             console.print(f"{result.mode}: {result.output_dir} (catalog id {result.artifact_id}, "
                           f"{result.metrics.get('train_runtime')}s, peak RSS {result.metrics.get('peak_rss_mib')} MiB)")
+        parts = ", ".join(f"{key.removesuffix('_mean')} {value}" for key, value in rewards.items()
+                          if key.endswith("_mean") and key != "reward_mean")
+        console.print(f"grpo rewards over {rewards['steps']} steps: mean {rewards.get('reward_mean')}, "
+                      f"std within a prompt's group {rewards.get('reward_std')} ({parts})")
 
     @train_app.command("evaluate")
     def evaluate_command(

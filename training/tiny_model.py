@@ -40,6 +40,19 @@ SPECIAL_TOKENS = [PAD, "<|im_start|>", EOS, "<|vision_start|>", "<|vision_end|>"
 # can be learned in a few steps.
 REASONING_TOKENS = ["<think>", "</think>", "<answer>", "</answer>"]
 
+
+def phrase_tokens() -> list[str]:
+    """The synthetic teacher's stock sentences as whole tokens (with and without a leading space).
+
+    A random-weight model of this size learns the trace layout (reasoning, then ``</think>``, then
+    ``<answer>X</answer>``) from the demo's curated traces in a few CPU steps only when a trace is a
+    few dozen tokens, not several hundred; real tokenizers get there with a large vocabulary instead.
+    """
+    from curation.sources.teacher_text import LONG_STEPS, STEPS
+
+    phrases = [*STEPS, *LONG_STEPS, "Let me read the question carefully:", "So the answer is"]
+    return [variant for phrase in phrases for variant in (phrase, " " + phrase)]
+
 # Enough text for the BPE to learn merges for the words the demo and tests use.
 CORPUS = [
     "system\nYou are a helpful assistant.", "user", "assistant",
@@ -53,7 +66,16 @@ CORPUS = [
 ]
 
 
-def build_tokenizer(vocab_size: int = 400) -> Any:
+def corpus() -> list[str]:
+    """CORPUS plus the words of the demo's synthetic problems and traces (the pool's question templates)."""
+    from curation.sources.synthetic import generate_problems
+    from curation.sources.teacher_text import NO_ANSWER, SUMMARIES
+
+    questions = sorted({p.problem for p in generate_problems(60, seed=0)})
+    return [*CORPUS, *SUMMARIES, *NO_ANSWER, *questions]
+
+
+def build_tokenizer(vocab_size: int = 1000) -> Any:
     """A byte-level BPE tokenizer with the Qwen2.5-VL special tokens and chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
@@ -63,9 +85,9 @@ def build_tokenizer(vocab_size: int = 400) -> Any:
     backend.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    backend.train_from_iterator(CORPUS * 4, trainer)
+    backend.train_from_iterator(corpus() * 4, trainer)
     # Not special: decoding with skip_special_tokens (as TRL does for completions) must keep them.
-    backend.add_tokens(REASONING_TOKENS)
+    backend.add_tokens(REASONING_TOKENS + phrase_tokens())
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token=EOS, pad_token=PAD,
                                         additional_special_tokens=SPECIAL_TOKENS[1:])
     tokenizer.chat_template = QWEN2_5_VL_CHAT_TEMPLATE
