@@ -2,22 +2,30 @@
 
 Everything is validated before any work starts; a bad recipe raises RecipeError
 naming the file, the stage index and the field, and the CLI exits with code 2.
+
+A recipe is data, never code: YAML is read with the safe loader (no Python tags), its size after
+expanding anchors is bounded (an alias bomb is refused, not expanded), and every snapshot name it
+gives (``input``, ``output``, a stage's ``output``) must be a plain name that stays inside the store.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from curation.packaged_recipes import packaged_recipe
+from curation.safe_paths import check_path_segment, check_snapshot_name
 from curation.stages.base import SourceStage, Stage, StageParams
 from curation.stages.registry import get_stage, load_stages
 
 RESERVED_STAGE_KEYS = ("type", "name", "output")
+MAX_RECIPE_NODES = 100_000  # values in a recipe after expanding YAML anchors; real recipes have a few hundred
+_REF_SUFFIX = re.compile(r"@v?\d+$")
 
 
 class RecipeError(ValueError):
@@ -52,6 +60,23 @@ class Recipe(BaseModel):
     path: str | None = Field(None, description="the file this recipe was loaded from")
     digest: str = Field("", description="sha256 of the recipe text")
 
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder(cls, value: str) -> str:
+        return check_path_segment(value, "recipe name (it names the recipe's work folder)")
+
+    @field_validator("output")
+    @classmethod
+    def _plain_output(cls, value: str) -> str:
+        return check_snapshot_name(value, "snapshot name")
+
+    @field_validator("input")
+    @classmethod
+    def _plain_input(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_snapshot_name(_REF_SUFFIX.sub("", value.strip()), "snapshot reference (NAME or NAME@vN)")
+        return value
+
 
 def _field_path(error: dict[str, Any]) -> str:
     return ".".join(str(part) for part in error["loc"]) or "(top level)"
@@ -83,9 +108,16 @@ def parse_stage(raw: Any, index: int, where: str, seen: dict[str, int]) -> Stage
         raise RecipeError("\n".join(problems)) from None
     seen[stage_type] = seen.get(stage_type, 0) + 1
     name = str(raw.get("name") or (stage_type if seen[stage_type] == 1 else f"{stage_type}-{seen[stage_type]}"))
+    try:
+        check_path_segment(name, f"{prefix}.name")
+    except ValueError as exc:
+        raise RecipeError(str(exc)) from None
     output = raw.get("output")
-    if output is not None and not isinstance(output, str):
-        raise RecipeError(f"{prefix}.output: expected a snapshot name, got {output!r}")
+    if output is not None:
+        try:
+            check_snapshot_name(output, f"{prefix}.output")
+        except ValueError as exc:
+            raise RecipeError(str(exc)) from None
     return StageSpec(type=stage_type, name=name, output=output, params=validated)
 
 
@@ -124,10 +156,31 @@ def load_recipe(path: str | Path) -> Recipe:
         text = path.read_text()
     except FileNotFoundError:
         raise RecipeError(f"{where}: no such recipe file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"{where}: cannot read the recipe file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(text)  # the safe loader: a !!python tag is an error, never an object
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise RecipeError(f"{where}: malformed YAML{at}: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise RecipeError(f"{where}: the YAML nests too deeply to be a recipe") from None
+    _check_size(data, where)
     return recipe_from_dict(data, where, text)
+
+
+def _check_size(data: Any, where: str) -> None:
+    """Refuse a recipe whose values, with YAML anchors expanded, exceed MAX_RECIPE_NODES (an alias bomb)."""
+    pending, seen = [data], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > MAX_RECIPE_NODES:
+            raise RecipeError(f"{where}: more than {MAX_RECIPE_NODES:,} values once YAML anchors are expanded; "
+                              "a recipe is a few hundred (check for anchors that reference each other)")
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)

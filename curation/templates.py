@@ -2,7 +2,9 @@
 reports), read with importlib.resources so a wheel install finds them.
 
 HTML templates are autoescaped; a missing value is an error (StrictUndefined); block tags take their own
-line break with them (trim_blocks, lstrip_blocks), so templates read like the Markdown they produce.
+line break with them (trim_blocks, lstrip_blocks), so templates read like the Markdown they produce. The
+environment is sandboxed: values rendered into a card come from data (snapshot names, recipe text, metadata),
+and a template can never reach Python internals through them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATE_PACKAGE = "data_cards"  # the top-level data_cards/ folder, shipped as a package
 
@@ -31,7 +34,7 @@ class PackageLoader(BaseLoader):
 
 @cache
 def environment() -> Environment:
-    return Environment(loader=PackageLoader(TEMPLATE_PACKAGE), undefined=StrictUndefined,
+    return SandboxedEnvironment(loader=PackageLoader(TEMPLATE_PACKAGE), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html", "html.j2"]), trim_blocks=True, lstrip_blocks=True,
                        keep_trailing_newline=True)
 

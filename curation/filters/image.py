@@ -46,8 +46,8 @@ def inspect_image(path: str, p: ImageParams) -> tuple[str | None, int]:
         return "missing from the image store", 0
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return f"decompression bomb ({exc})", 0
-    except OSError as exc:  # PIL's UnidentifiedImageError and truncated files are OSErrors
-        return f"undecodable ({exc})", 0
+    except Exception as exc:  # noqa: BLE001 - decoders raise OSError, ValueError, SyntaxError...: all mean unusable
+        return f"undecodable ({type(exc).__name__}: {str(exc)[:200]})", 0
     if high - low <= p.blank_range:
         return "blank", pixels
     if pixels > p.max_pixels and p.resize == "drop":

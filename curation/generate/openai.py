@@ -28,6 +28,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from curation.generate.backends import BackendConfig
 from curation.generate.base import GenerationRequest, GenerationResult, data_url, openai_messages
+from curation.redact import redact_text, redact_url
 from curation.store import ImageStore
 
 _DONE = object()
@@ -41,7 +42,7 @@ class RetryableError(Exception):
     """A failed attempt worth repeating; ``kind`` names it in the final error, ``wait`` is a Retry-After."""
 
     def __init__(self, kind: str, detail: str = "", wait: float | None = None) -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
+        super().__init__(redact_text(f"{kind}: {detail}") if detail else kind)  # errors are stored and shown
         self.kind, self.wait = kind, wait
 
 
@@ -80,10 +81,10 @@ def classify(exc: BaseException) -> RetryableError | str:
     if isinstance(exc, openai.APIStatusError) and (exc.status_code >= 500 or exc.status_code in (408, 409)):
         return RetryableError("server_error", f"HTTP {exc.status_code}", retry_after_seconds(exc.response.headers))
     if isinstance(exc, openai.APIStatusError):
-        return f"http_{exc.status_code}: {exc.message}"
+        return redact_text(f"http_{exc.status_code}: {exc.message}")
     if isinstance(exc, (ValueError, openai.APIResponseValidationError)):  # JSONDecodeError is a ValueError
         return RetryableError("malformed_response", type(exc).__name__)
-    return f"{type(exc).__name__}: {exc}"
+    return redact_text(f"{type(exc).__name__}: {exc}")  # the message may quote the URL, credentials and all
 
 
 class OpenAIBackend:
@@ -92,6 +93,9 @@ class OpenAIBackend:
     def __init__(self, config: BackendConfig, images: ImageStore) -> None:
         if not config.base_url:
             raise ValueError("the openai backend needs base_url (e.g. --base-url http://localhost:8000/v1)")
+        if not config.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url {redact_url(config.base_url)!r} is not an http(s) URL "
+                             "(e.g. --base-url http://localhost:8000/v1)")
         self.config, self.images, self.model = config, images, config.model
         self.retries = 0
         self._data_urls: dict[str, str] = {}

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from curation.rows import StageFailed
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+# Sandboxed: a template comes from a recipe, and a recipe is data; `{{ ''.__class__.__mro__ }}` and other
+# reaches into Python internals raise SecurityError instead of running.
+_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
 class TemplateError(StageFailed, ValueError):
@@ -71,3 +74,6 @@ def render(spec: str, row: dict[str, Any]) -> str:
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"prompt template {spec[:40]!r} for row {row.get('id')}: {exc.message}; "
                             "templates see problem, choices, caption, source, metadata") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"prompt template {spec[:40]!r}: {exc}; templates may only format the row's "
+                            "values, not reach into Python objects") from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from curation.redact import redact_text, redact_url
+
 if TYPE_CHECKING:
     import argilla as rg
 
@@ -47,9 +49,9 @@ def connect(timeout: int = DEFAULT_TIMEOUT_S) -> rg.Argilla:
         client = rg.Argilla(api_url=url, api_key=key, timeout=timeout, retries=CONNECT_RETRIES)
         client.me  # noqa: B018  the SDK validates lazily on some paths; ask once so errors surface here
     except ArgillaCredentialsError as exc:
-        raise ReviewError(f"Argilla at {url} refused the API key in ARGILLA_API_KEY; "
+        raise ReviewError(f"Argilla at {redact_url(url)} refused the API key in ARGILLA_API_KEY; "
                           "check the key (Argilla UI → My settings) and the URL") from exc
     except httpx.HTTPError as exc:
-        raise ReviewError(f"cannot reach Argilla at {url} ({type(exc).__name__}: {exc}); "
+        raise ReviewError(f"cannot reach Argilla at {redact_url(url)} ({type(exc).__name__}: {redact_text(str(exc))}); "
                           "start it with `make argilla` or fix ARGILLA_API_URL") from exc
     return client

@@ -8,6 +8,8 @@ from typing import Any
 
 from PIL import Image
 
+from curation.safe_paths import resolve_inside
+
 
 class RowError(Exception):
     """A row that cannot become a pool record; ``reason`` is a short code, ``detail`` says what and where."""
@@ -54,11 +56,17 @@ def image_bytes(value: Any, root: Path | None) -> bytes:
 
 
 def _read_path(path: str, root: Path | None) -> bytes:
+    """Bytes of an image file named in a row; the file must lie inside the dataset folder ``root``
+    (after ``..`` and symlinks), so a dataset cannot make ingest read files elsewhere on the machine."""
     if path.startswith(("http://", "https://")):
         raise RowError("missing_image", f"remote image {path!r}: download images first, ingest reads local files")
-    candidate = Path(path).expanduser()
-    if not candidate.is_absolute() and root is not None:
-        candidate = root / candidate
+    if root is None:
+        raise RowError("image_outside_source", f"image path {path!r} in a hub dataset: ingest reads only image "
+                       "bytes from the hub, never local files a dataset names")
+    candidate = resolve_inside(root, path)
+    if candidate is None:
+        raise RowError("image_outside_source", f"image path {path!r} points outside the dataset folder {root} "
+                       "(through '..', an absolute path or a symlink); copy the image into the folder")
     if not candidate.is_file():
         raise RowError("missing_image", f"image file {path!r} not found (looked at {candidate})")
     return candidate.read_bytes()

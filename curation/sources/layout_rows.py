@@ -1,12 +1,16 @@
 """One parser per layout: a raw row (fields already renamed by the column mapping) -> record fields.
 
 A parser returns ``problem, answer, choices, image values, source, extra metadata`` or raises
-`RowError` with a reason the caller quarantines (``no_answer``, ``no_problem``, ``image_count_mismatch``).
+`RowError` with a reason the caller quarantines (``no_answer``, ``no_problem``, ``image_count_mismatch``,
+``mistyped_field``, ``bad_answer`` for NaN/inf, ``text_too_long``). Control characters (other than tab and
+line breaks) and bidirectional overrides are removed from texts: they are invisible, break terminals and
+tokenizers, and can make a text read differently from what it is.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +22,8 @@ from curation.verify.extract import extract_answer
 IMAGE_TOKEN = "<image>"
 USER_ROLES = {"user", "human"}
 ASSISTANT_ROLES = {"assistant", "gpt"}
+MAX_TEXT_CHARS = 100_000  # a problem or answer longer than this is not a training example (a 1 MB paste is)
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -43,12 +49,26 @@ def reply_answer(text: str, pattern: str | None) -> str | None:
     return (last.group(1) if last.re.groups else last.group(0)).strip() or None
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list) and len(value) == 1:
-        return _text(value[0])
-    return "" if value is None else str(value).strip()
+def _text(value: Any, name: str = "text") -> str:
+    """A text field: strings, numbers, or a one-item list of them; anything else is a mistyped field."""
+    if isinstance(value, list | tuple) and len(value) == 1:
+        return _text(value[0], name)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise RowError("bad_answer" if name == "answer" else "mistyped_field",
+                           f"the {name} field is {value} (not a finite number)")
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+    elif not isinstance(value, str | int):  # bool is an int: True/False stay readable
+        raise RowError("mistyped_field", f"the {name} field is a {type(value).__name__} ({str(value)[:60]!r}), "
+                       "expected text or a number; map another column or fix the row")
+    text = _INVISIBLE.sub("", str(value)).strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise RowError("text_too_long", f"the {name} field has {len(text):,} characters "
+                       f"(more than {MAX_TEXT_CHARS:,}); shorten it or drop the row")
+    return text
 
 
 def _strip_image_tokens(text: str) -> str:
@@ -61,7 +81,7 @@ def _choices(value: Any) -> list[str]:
             value = json.loads(value)
         except json.JSONDecodeError:
             return [value]
-    return [_text(v) for v in as_list(value)]
+    return [_text(v, "choices") for v in as_list(value)]
 
 
 def _check_placeholders(problem: str, images: list[Any]) -> None:
@@ -73,8 +93,8 @@ def _check_placeholders(problem: str, images: list[Any]) -> None:
 
 def parse_problem_answer(row: dict[str, Any], pattern: str | None) -> ParsedRow:
     """``hf`` and ``easyr1``: problem, answer, optional source/choices, image(s) in columns."""
-    problem = _text(row.get("problem"))
-    answer = _text(row.get("answer"))
+    problem = _text(row.get("problem"), "problem")
+    answer = _text(row.get("answer"), "answer")
     if pattern is not None and answer:
         answer = reply_answer(answer, pattern) or ""
     if not problem:
@@ -84,7 +104,7 @@ def parse_problem_answer(row: dict[str, Any], pattern: str | None) -> ParsedRow:
     images = as_list(row.get("images")) or as_list(row.get("image"))
     _check_placeholders(problem, images)
     return ParsedRow(problem=_strip_image_tokens(problem), answer=answer, choices=_choices(row.get("choices")),
-                     images=images, source=_text(row.get("source")) or None)
+                     images=images, source=_text(row.get("source"), "source") or None)
 
 
 def _turns(value: Any) -> list[tuple[str, str]]:
@@ -119,8 +139,9 @@ def parse_conversation(row: dict[str, Any], pattern: str | None) -> ParsedRow:
     images = as_list(row.get("images")) or as_list(row.get("image"))
     prompt = "\n".join(users)
     _check_placeholders(prompt, images)
-    return ParsedRow(problem=_strip_image_tokens(users[0]), answer=answer, images=images,
-                     source=_text(row.get("source")) or None, extra={"reference_response": replies[-1]})
+    return ParsedRow(problem=_text(_strip_image_tokens(users[0]), "problem"), answer=_text(answer, "answer"),
+                     images=images, source=_text(row.get("source"), "source") or None,
+                     extra={"reference_response": _text(replies[-1], "reply")})
 
 
 PARSERS: dict[str, Callable[[dict[str, Any], str | None], ParsedRow]] = {

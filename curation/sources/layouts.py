@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
+from curation.rows import StageFailed
 from curation.schema import IngestError, PoolRecord
 from curation.sources.images import RowError, image_bytes
 from curation.sources.layout_rows import PARSERS
-from curation.sources.readers import open_source
+from curation.sources.readers import SourceError, UnreadableRows, open_source
 
 LAYOUTS = tuple(PARSERS)
 # Canonical field -> column names recognised without a mapping, in order of preference.
@@ -45,7 +47,7 @@ _KNOWN = ("hf: problem + answer [+ source, choices, image(s)]; sharegpt: message
           "easyr1: problem + answer + images; llava: conversations + image")
 
 
-class LayoutError(ValueError):
+class LayoutError(StageFailed, ValueError):
     """The layout is unknown, cannot be detected, or lacks a column it needs."""
 
 
@@ -67,8 +69,8 @@ def resolve_fields(column_names: Iterable[str], columns: dict[str, str] | None =
     return mapping
 
 
-def detect_layout(column_names: Iterable[str], columns: dict[str, str] | None = None) -> str:
-    """The layout of a dataset from its column names; raises LayoutError naming what it found."""
+def detect_layout(column_names: Iterable[str], columns: dict[str, str] | None = None, where: str = "") -> str:
+    """The layout of a dataset from its column names; raises LayoutError naming what it found (and ``where``)."""
     names = list(column_names)
     fields = resolve_fields(names, columns)
     if "messages" in fields:
@@ -80,7 +82,7 @@ def detect_layout(column_names: Iterable[str], columns: dict[str, str] | None = 
         if "images" in fields and not {"source", "image", "choices"} & fields.keys():
             return "easyr1"
         return "hf"
-    raise LayoutError(f"cannot detect the layout from columns [{', '.join(names)}]; known layouts: {_KNOWN}. "
+    raise LayoutError(f"{where + ': ' if where else ''}cannot detect the layout from columns [{', '.join(names)}]; known layouts: {_KNOWN}. "
                       "Pass --layout and map your columns, e.g. columns={'problem': 'your_question_column'}")
 
 
@@ -101,18 +103,35 @@ def iter_records(path: str, layout: str = "auto", columns: dict[str, str] | None
         except re.error as exc:
             raise LayoutError(f"answer_pattern {answer_pattern!r} is not a valid regex: {exc}") from exc
     opened = open_source(path, split)
+    rows_seen = 0
     for part in opened.splits:
         where = f"{path} [{part.split}]"
+        first = next(part.rows, None)
+        if first is None:
+            continue  # an empty split: nothing to detect a layout from, nothing lost
+        rows = chain([first], part.rows)
+        if not part.columns:  # every row so far unreadable: nothing to detect a layout from
+            for index, row in enumerate(rows):
+                rows_seen += 1
+                yield _ingest_error(index, row, where)
+            continue
         fields = resolve_fields(part.columns, columns)
-        chosen = detect_layout(part.columns, columns) if layout == "auto" else layout
+        chosen = detect_layout(part.columns, columns, where) if layout == "auto" else layout
         missing = [f for f in REQUIRED[chosen] if f not in fields]
         if missing:
             raise LayoutError(f"{where}: layout {chosen!r} needs field(s) {', '.join(missing)}; columns found: "
                               f"{', '.join(part.columns)}; map them, e.g. columns={{'{missing[0]}': 'your_column'}}")
         used = set(fields.values())
-        for index, row in enumerate(part.rows):
+        for index, row in enumerate(rows):
+            rows_seen += 1
+            if not isinstance(row, dict):
+                yield _ingest_error(index, row, where)
+                continue
+            row_layout, row_fields = chosen, fields
+            if part.schemaless and layout == "auto":  # JSON rows each have their own keys: a stray one
+                row_layout, row_fields = _row_layout(row, columns) or (chosen, fields)  # must not flip the rest
             try:
-                parsed = PARSERS[chosen]({f: row.get(c) for f, c in fields.items()}, answer_pattern)
+                parsed = PARSERS[row_layout]({f: row.get(c) for f, c in row_fields.items()}, answer_pattern)
                 images = [image_bytes(value, opened.root) for value in parsed.images]
             except RowError as exc:
                 yield IngestError(index, exc.reason, exc.detail, location=where)
@@ -121,14 +140,34 @@ def iter_records(path: str, layout: str = "auto", columns: dict[str, str] | None
                 yield IngestError(index, "unreadable_row", f"{type(exc).__name__}: {exc}", location=where)
                 continue
             metadata: dict[str, Any] = {
-                "ingest": {"path": path, "split": part.split, "row_index": index, "layout": chosen},
+                "ingest": {"path": path, "split": part.split, "row_index": index, "layout": row_layout},
                 **parsed.extra,
             }
-            kept = {k: v for k, v in row.items() if k not in used and _small_scalar(v)}
+            kept = {k: v for k, v in row.items() if k not in used and k not in row_fields.values() and _small_scalar(v)}
             if kept:
                 metadata["columns"] = kept
             yield PoolRecord(source=parsed.source or source or opened.name, problem=parsed.problem,
                              answer=parsed.answer, choices=parsed.choices, images=images, metadata=metadata)
+    if not rows_seen:
+        raise SourceError(f"{path}: no rows (every data file{' of split ' + repr(split) if split else ''} is empty); "
+                          "check that this is the folder or file you meant to ingest")
+
+
+def _row_layout(row: dict[str, Any], columns: dict[str, str] | None) -> tuple[str, dict[str, str]] | None:
+    """The layout and fields of one schemaless row from the keys it fills; None when its keys fit no layout."""
+    present = [key for key, value in row.items() if value is not None]
+    try:
+        fields = resolve_fields(present, {f: c for f, c in (columns or {}).items() if c in present})
+        chosen = detect_layout(present, {f: c for f, c in (columns or {}).items() if c in present})
+    except LayoutError:
+        return None
+    return (chosen, fields) if all(f in fields for f in REQUIRED[chosen]) else None
+
+
+def _ingest_error(index: int, row: Any, where: str) -> IngestError:
+    if isinstance(row, UnreadableRows):
+        return IngestError(index, row.reason, row.detail, location=row.location)
+    return IngestError(index, "unreadable_row", f"a {type(row).__name__}, not a row with named fields", location=where)
 
 
 def _small_scalar(value: Any) -> bool:

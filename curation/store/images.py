@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from pathlib import Path
 
 from PIL import Image
 
 from curation.faults import faultpoint
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ImageNotFound(FileNotFoundError):
@@ -25,6 +28,9 @@ class ImageStore:
         self._unsynced = 0
 
     def path(self, sha: str) -> Path:
+        if not _SHA256.match(str(sha)):  # an id read from a row is data: it never names a path outside the store;
+            # one that is not a sha256 names a file that cannot exist, so every reader reports it missing
+            return self.root / "not-an-image-id" / hashlib.sha256(str(sha).encode()).hexdigest()
         return self.root / sha[:2] / sha
 
     def put(self, data: bytes) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from curation import __version__
+from curation.safe_paths import check_snapshot_name, resolve_inside
 from curation.schema import KINDS, row_id
 from curation.store.catalog import Catalog
 from curation.store.images import ImageStore
@@ -47,8 +48,8 @@ class Store:
 
     # -- writing --------------------------------------------------------------
     def writer(self, name: str, kind: str, **kwargs: Any) -> SnapshotWriter:
-        """A writer for the next version of ``name``; see ``SnapshotWriter``."""
-        parse_ref(name)
+        """A writer for the next version of ``name`` (a plain name, see ``check_snapshot_name``); see ``SnapshotWriter``."""
+        check_snapshot_name(name)
         return SnapshotWriter(self.root, self.catalog, self.images, name, kind, **kwargs)
 
     def next_version(self, name: str) -> int:
@@ -90,6 +91,9 @@ class Store:
         info = self.resolve(ref)
         if info.kind not in KINDS:
             raise SnapshotNotFound(f"{ref!r} is a {info.kind} artifact, not a snapshot")
+        if resolve_inside(self.root, info.path) is None:  # a catalog row or a symlink pointing elsewhere
+            raise SnapshotNotFound(f"snapshot {info.ref} is listed at {info.path}, outside the store {self.root}; "
+                                   "refusing to read it (run `thinkset store verify`)")
         return Snapshot(info)
 
     def list(self, name: str | None = None) -> list[SnapshotInfo]:
