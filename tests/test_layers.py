@@ -19,7 +19,7 @@ PACKAGES = ("curation", "training")
 # Keep in step with the table in docs/architecture.md.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("contract", ("curation", "curation.rows", "curation.schema", "curation.progress", "curation.params_help",
-                  "curation.templates", "curation.faults")),
+                  "curation.templates", "curation.faults", "curation.safe_paths", "curation.redact")),
     ("store", ("curation.store", "curation.queued_writes")),
     ("verify", ("curation.verify",)),
     ("stages", ("curation.stages", "curation.filters", "curation.generate", "curation.sources", "curation.checks")),
