@@ -17,13 +17,14 @@ from curation.publish import cli as publish_cli
 from curation.review import cli as review_cli
 from training import cli as training_cli
 from training.eval import cli as eval_cli
+from training.loop import cli as loop_cli
 
 app = typer.Typer(name="thinkset", help="Build, filter, check, review, version and publish visual-reasoning "
                   "SFT/GRPO datasets, and train on them.", no_args_is_help=True, pretty_exceptions_enable=False)
 
 # Each module adds its verbs with ``register(app)``, in the order `thinkset --help` lists them.
 CORE = (run, pool, snapshots, stages, recipes, store)
-FEATURES = (checks_cli, publish_cli, review_cli, training_cli, eval_cli)
+FEATURES = (checks_cli, publish_cli, review_cli, training_cli, eval_cli, loop_cli)
 for commands in (*CORE, *FEATURES):
     commands.register(app)
 

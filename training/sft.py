@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from curation.store import Store
 from training.artifacts import TrainResult, trained_model_of
@@ -21,10 +22,12 @@ def check_base(base: str, preset: SFTPreset) -> None:
 
 def train_sft(snapshot_ref: str, *, base: str, output_dir: str | Path, preset: str | SFTPreset = "openvlthinker-sft",
               overrides: list[str] | None = None, config_file: str | Path | None = None,
-              store: Store | None = None, model_name: str | None = None) -> TrainResult:
+              store: Store | None = None, model_name: str | None = None,
+              callbacks: list[Any] | None = None) -> TrainResult:
     """Fine-tune ``base`` on the ``sft`` snapshot ``snapshot_ref``; save, card and register the model.
 
-    ``preset`` is a preset name (then ``config_file`` and ``overrides`` apply) or a ready ``SFTPreset``.
+    ``preset`` is a preset name (then ``config_file`` and ``overrides`` apply) or a ready ``SFTPreset``;
+    ``callbacks`` are TRL/transformers ``TrainerCallback``s.
     """
     from trl import SFTConfig, SFTTrainer
 
@@ -33,5 +36,5 @@ def train_sft(snapshot_ref: str, *, base: str, output_dir: str | Path, preset: s
                       validate=lambda options: check_base(base, options))
     config = SFTConfig(output_dir=str(run.output), **run.options.trl_args())
     trainer = SFTTrainer(model=run.model, args=config, train_dataset=run.dataset, processing_class=run.processor,
-                         peft_config=run.peft_config)
+                         peft_config=run.peft_config, callbacks=callbacks)
     return train_and_finish("sft", trainer, run, base=base, model_name=model_name)
