@@ -17,7 +17,8 @@ import hashlib
 import polars as pl
 from pydantic import Field
 
-from curation.stages.base import Stage, StageParams, decide
+from curation.rows import decide
+from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 
 

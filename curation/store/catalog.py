@@ -373,6 +373,52 @@ class Catalog:
             else self._read("model_artifact_by_id", id=artifact_id)
         return rows[0] if rows else None
 
+    # -- loops (sql/catalog_loops.sql) ------------------------------------------------
+    def save_loop(self, name: str, recipe_path: str | None, recipe_digest: str, config: dict[str, Any]) -> None:
+        with self.transaction() as con:
+            con.execute(statements()["upsert_loop"], dict(name=name, recipe_path=recipe_path,
+                                                         recipe_digest=recipe_digest, config=_json(config), now=_now()))
+
+    def loop(self, name: str) -> dict[str, Any] | None:
+        rows = self._read("loop_by_name", name=name)
+        return rows[0] if rows else None
+
+    def loop_names(self) -> list[str]:
+        return [row["name"] for row in self._read("loop_names")]
+
+    def add_loop_event(self, loop: str, iteration: int, step: str, event: str, step_key: str,
+                       detail: dict[str, Any] | None = None) -> None:
+        with self.transaction() as con:
+            con.execute(statements()["insert_loop_event"], dict(loop=loop, iteration=iteration, step=step, event=event,
+                                                               step_key=step_key, event_at=_now(),
+                                                               detail=_json(detail or {})))
+
+    def save_loop_step(self, step: dict[str, Any], event: str) -> None:
+        """A step's row (columns of ``loop_steps``; JSON ``detail``) and its event, in one transaction."""
+        s = statements()
+        with self.transaction() as con:
+            con.execute(s["upsert_loop_step"], {**step, "detail": _json(step.get("detail") or {})})
+            con.execute(s["insert_loop_event"], dict(loop=step["loop"], iteration=step["iteration"], step=step["step"],
+                                                    event=event, step_key=step["step_key"], event_at=_now(),
+                                                    detail=_json({"artifact_id": step.get("artifact_id")})))
+
+    def loop_step(self, loop: str, iteration: int, step: str) -> dict[str, Any] | None:
+        rows = self._read("loop_step", loop=loop, iteration=iteration, step=step)
+        return rows[0] if rows else None
+
+    def loop_steps(self, loop: str) -> list[dict[str, Any]]:
+        return self._read("loop_steps", loop=loop)
+
+    def loop_events(self, loop: str, event: str | None = None) -> list[dict[str, Any]]:
+        return self._read("loop_events", loop=loop, event=event)
+
+    def has_edge(self, src_id: str, dst_id: str, kind: str) -> bool:
+        return bool(self._read("edge_count", src_id=src_id, dst_id=dst_id, kind=kind)[0]["edges"])
+
+    def edge_sources(self, dst_id: str, *, kind: str | None = None, src_kind: str | None = None) -> list[dict[str, Any]]:
+        """Artifacts with an edge into ``dst_id`` (of edge kind ``kind``, artifact kind ``src_kind`` when given)."""
+        return self._read("edge_sources", dst_id=dst_id, kind=kind, src_kind=src_kind)
+
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description] if cursor.description else []

@@ -1,15 +1,12 @@
 """`thinkset iterate RECIPE [--iterations N] [--status]` and `thinkset report LOOP`; registered by curation.cli."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads these annotations at runtime.
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                                  help="store folder (default ./thinkset-store)")]
-JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
 
 
 def register(app: typer.Typer) -> None:
@@ -23,9 +20,8 @@ def register(app: typer.Typer) -> None:
                 = False,
                 store: StoreOption = None, json_out: JsonOption = False) -> None:
         """Run (or resume) the self-improvement loop: SFT data, SFT, rollouts, difficulty, GRPO, eval."""
-        from curation.cli import console, fail, open_store, print_json, table
         from curation.recipe import RecipeError
-        from curation.stages.base import StageFailed
+        from curation.rows import StageFailed
         from curation.store import SnapshotNotFound
         from training.data import TrainingDataError
         from training.loop.config import LoopConfigError, load_loop
@@ -71,7 +67,6 @@ def register(app: typer.Typer) -> None:
                                                                       "(default STORE/loops/LOOP/report)")] = None,
                store: StoreOption = None, json_out: JsonOption = False) -> None:
         """Markdown + PNG report of a loop: sizes, funnels, pass rates, source mix, accuracy per iteration."""
-        from curation.cli import console, fail, open_store, print_json
         from training.loop.config import LoopConfigError, load_loop
         from training.loop.report import summary_lines, write_report
 

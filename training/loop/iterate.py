@@ -121,7 +121,7 @@ def run_loop(config: LoopConfig, store: Store, *, iterations: int | None = None,
                          on_start=lambda key: state.event(iteration, name, "trainer_run", key))
         return step(iteration, name, work)
 
-    step(*BASE_STEP, lambda: evaluate_model(ctx, "base", base))
+    step(*BASE_STEP, lambda: evaluate_model(ctx, base))
     policy: tuple[str, str] | None = None  # the GRPO model of the previous iteration
     for i in range(1, count + 1):
         sft_snapshot = step(i, "sft-data", lambda i=i, policy=policy: sft_data(ctx, i, policy))  # type: ignore[misc]
@@ -130,8 +130,8 @@ def run_loop(config: LoopConfig, store: Store, *, iterations: int | None = None,
         grpo_snapshot = step(i, "grpo-data", lambda i=i, m=sft_ref: grpo_data(ctx, i, m))  # type: ignore[misc]
         grpo_model = trained(i, "grpo-train", "grpo", grpo_snapshot, sft_ref)
         grpo_ref = (str(grpo_model.path), grpo_model.artifact_id)
-        step(i, "eval-sft", lambda i=i, m=sft_ref: evaluate_model(ctx, f"sft-iter{i}", m))  # type: ignore[misc]
-        step(i, "eval-grpo", lambda i=i, m=grpo_ref: evaluate_model(ctx, f"grpo-iter{i}", m))  # type: ignore[misc]
+        step(i, "eval-sft", lambda m=sft_ref: evaluate_model(ctx, m))  # type: ignore[misc]
+        step(i, "eval-grpo", lambda m=grpo_ref: evaluate_model(ctx, m))  # type: ignore[misc]
         policy = grpo_ref
     run.seconds = round(time.perf_counter() - started, 2)
     return run

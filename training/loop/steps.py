@@ -17,7 +17,7 @@ from typing import Any
 
 from curation.pipeline import RunResult, run_recipe
 from curation.recipe import recipe_from_dict
-from curation.stages.base import StageFailed
+from curation.rows import StageFailed
 from curation.stages.registry import load_stages
 from curation.store import SnapshotInfo, SnapshotNotFound, Store
 from training.loop.config import TINY_BASE, LoopConfig, Role, SnapshotSource
@@ -77,9 +77,9 @@ def ensure_snapshot(store: Store, source: SnapshotSource, role: str) -> Snapshot
 
 
 def model_artifact(store: Store, path: str | Path) -> dict[str, Any] | None:
-    rows = store.catalog.query("SELECT * FROM artifacts WHERE artifact_type = 'model' AND path = ? "
-                               "ORDER BY created_at DESC LIMIT 1", [str(path)])
-    return rows[0] if rows else None
+    """The latest model artifact registered at ``path`` (a folder, or a hub id for a base model)."""
+    found = [row for row in store.artifacts("model") if row["path"] == str(path)]
+    return found[-1] if found else None
 
 
 def ensure_base(config: LoopConfig, store: Store) -> tuple[str, str]:
@@ -117,8 +117,9 @@ def generation(role: Role, *, model: str, default_preset: str) -> dict[str, Any]
 def problem_stages(ctx: LoopContext, iteration: int, problems: int, offset: int,
                    extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sample this iteration's problems; drop those overlapping the eval split."""
-    stages: list[dict[str, Any]] = [{"type": "sample", "n": problems, "seed": ctx.config.seed + iteration,
-                                     "offset": offset}, *extra]
+    # dedup first: a pool may hold one problem twice, and the sample counts problems
+    stages: list[dict[str, Any]] = [{"type": "dedup"}, {"type": "sample", "n": problems,
+                                                        "seed": ctx.config.seed + iteration, "offset": offset}, *extra]
     if ctx.config.decontaminate and "decontaminate" in load_stages():
         stages.append({"type": "decontaminate", "against": [ctx.eval_split.ref]})
     return stages
@@ -173,8 +174,7 @@ def run_data(ctx: LoopContext, recipe: dict[str, Any]) -> RunResult:
 
 def link(store: Store, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:
     """Add a lineage edge once (a resumed loop must not add it twice)."""
-    if not store.catalog.query("SELECT 1 FROM edges WHERE src_id = ? AND dst_id = ? AND kind = ?",
-                               [src_id, dst_id, kind]):
+    if not store.catalog.has_edge(src_id, dst_id, kind):
         store.add_edge(src_id, dst_id, kind, detail)
 
 
@@ -249,21 +249,13 @@ def train(ctx: LoopContext, mode: str, iteration: int, snapshot: StepOutput, bas
 
 
 # -- evaluation ---------------------------------------------------------------------
-def evaluate_model(ctx: LoopContext, label: str, model: tuple[str, str]) -> StepOutput:
-    """Score ``model`` on the eval split with the inference preset; skipped when already scored."""
-    split = ctx.config.eval
-    backend = split.backend or ctx.config.roles.policy.backend
-    key = step_key("eval", model[1], ctx.eval_split.id, backend, split.limit, split.max_new_tokens)
-    results = (ctx.root / "evals" / f"{label}-{key}.parquet").resolve()
-    rows = ctx.store.catalog.query("SELECT id, manifest FROM artifacts WHERE artifact_type = 'eval' AND path = ? "
-                                   "ORDER BY created_at DESC LIMIT 1", [str(results)])
-    if rows and results.is_file():
-        return StepOutput(rows[0]["id"], str(results), True, str(results), json.loads(rows[0]["manifest"]))
-    from training.evaluate import evaluate
+def evaluate_model(ctx: LoopContext, model: tuple[str, str]) -> StepOutput:
+    """Score ``model`` on the eval split with the paper's inference preset (a recorded eval is reused)."""
+    from training.eval import run_eval
 
-    outcome = evaluate(ctx.eval_split.id, model[0], store=ctx.store, backend=backend,
-                       base_url=ctx.config.roles.policy.base_url, max_new_tokens=split.max_new_tokens,
-                       limit=split.limit, results_path=results)
-    assert outcome.artifact_id is not None
-    link(ctx.store, model[1], outcome.artifact_id, "evaluated", {"loop": ctx.config.name})
-    return StepOutput(outcome.artifact_id, str(results), False, str(results), outcome.to_json())
+    split = ctx.config.eval
+    policy = ctx.config.roles.policy
+    result = run_eval(ctx.store, model[0], ctx.eval_split.id, backend=split.backend or policy.backend,
+                      base_url=policy.base_url, limit=split.limit, max_new_tokens=split.max_new_tokens)
+    return StepOutput(result.artifact_id, f"{result.name}", result.reused, result.rows_path,
+                      {"accuracy": result.accuracy, "n": result.n, "ci95": list(result.ci95), "model": result.model})

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from curation.store import SnapshotInfo, Store
-from curation.store.catalog import sql_file
+from training.eval import EvalResult
 from training.loop.state import LoopState
 
-Z95 = 1.959964
-
-
-def wilson_interval(accuracy: float, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (well behaved at 0, 1 and small n)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    centre = (accuracy + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
-    half = Z95 * math.sqrt(accuracy * (1 - accuracy) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+MODEL_ORDER = {"base": 0, "sft": 1, "grpo": 2}
 
 
 @dataclass
@@ -36,14 +26,9 @@ class EvalPoint:
     artifact_id: str
 
     @classmethod
-    def from_manifest(cls, iteration: int, model: str, artifact_id: str, manifest: dict[str, Any]) -> EvalPoint:
-        accuracy = float(manifest.get("accuracy") or 0.0)
-        n = int(manifest.get("n") or manifest.get("rows") or 0)
-        ci = manifest.get("ci95")
-        interval = (float(ci[0]), float(ci[1])) if isinstance(ci, list | tuple) and len(ci) == 2 \
-            else wilson_interval(accuracy, n)
-        return cls(iteration, model, accuracy, n, interval, dict(manifest.get("by_source") or
-                                                                 manifest.get("per_source") or {}), artifact_id)
+    def from_result(cls, iteration: int, model: str, result: EvalResult) -> EvalPoint:
+        return cls(iteration, model, result.accuracy, result.n, result.ci95,
+                   {name: group.accuracy for name, group in result.by_source.items()}, result.artifact_id)
 
 
 @dataclass
@@ -75,13 +60,15 @@ class LoopSummary:
 
 
 def funnel(store: Store, info: SnapshotInfo) -> list[dict[str, Any]]:
-    return store.catalog.query(sql_file("funnel.sql"), [info.id])
+    return store.catalog.funnel(info.id)
 
 
-def parents_of_kind(store: Store, info: SnapshotInfo, kind: str) -> list[SnapshotInfo]:
-    rows = store.catalog.query("SELECT a.id FROM edges e JOIN artifacts a ON a.id = e.src_id WHERE e.dst_id = ? "
-                               "AND a.kind = ? ORDER BY a.created_at", [info.id, kind])
-    return [found for row in rows if (found := store.find(row["id"])) is not None]
+def sources_of(store: Store, info: SnapshotInfo, *, kind: str | None = None,
+               src_kind: str | None = None) -> list[SnapshotInfo]:
+    """Artifacts with an edge into ``info`` (each once, oldest first)."""
+    rows = store.catalog.edge_sources(info.id, kind=kind, src_kind=src_kind)
+    ids = list(dict.fromkeys(row["id"] for row in rows))
+    return [found for artifact_id in ids if (found := store.find(artifact_id)) is not None]
 
 
 def source_mix(store: Store, info: SnapshotInfo) -> dict[str, int]:
@@ -106,47 +93,42 @@ def pass_rates_after(store: Store, grpo: SnapshotInfo) -> list[float]:
 
 def summarize(store: Store, loop: str) -> LoopSummary:
     """Everything the report shows for ``loop``, from the loop tables, the catalog and the snapshots."""
-    state = LoopState(store, loop)
-    if not state.exists():
-        known = ", ".join(r["name"] for r in store.catalog.query("SELECT name FROM loops ORDER BY name")) or "none"
+    from training.eval.artifact import load_eval
+
+    record = store.catalog.loop(loop)
+    if record is None:
+        known = ", ".join(store.catalog.loop_names()) or "none"
         raise LookupError(f"no loop {loop!r} in {store.root} (loops: {known}); run `thinkset iterate RECIPE` first")
-    config = json.loads(store.catalog.query("SELECT config FROM loops WHERE name = ?", [loop])[0]["config"])
-    steps = [s for s in state.steps() if s["status"] == "done"]
+    config = json.loads(record["config"])
+    steps = [s for s in LoopState(store, loop).steps() if s["status"] == "done"]
     by_step = {(s["iteration"], s["step"]): s for s in steps}
-    evals = []
-    for (iteration, step), row in sorted(by_step.items()):
-        if step.startswith("eval-"):
-            manifest = store.catalog.query("SELECT manifest FROM artifacts WHERE id = ?", [row["artifact_id"]])
-            if manifest:
-                evals.append(EvalPoint.from_manifest(iteration, step.removeprefix("eval-"), row["artifact_id"],
-                                                     json.loads(manifest[0]["manifest"])))
-    iterations = []
-    for iteration in sorted({i for i, _ in by_step if i > 0}):
-        item = IterationSummary(iteration)
-        if (row := by_step.get((iteration, "sft-data"))) and (sft := store.find(row["artifact_id"])):
-            item.sft, item.sft_detail = sft, json.loads(row["detail"] or "{}")
-            item.sft_rollouts = parents_of_kind(store, sft, "rollouts")
-            policy_rows = store.catalog.query("SELECT src_id FROM edges WHERE dst_id = ? AND kind = 'fallback_for'",
-                                              [sft.id])
-            item.sft_rollouts += [f for r in policy_rows if (f := store.find(r["src_id"])) is not None]
-            item.source_mix["sft"] = source_mix(store, sft)
-            for info in [*item.sft_rollouts, sft]:
-                item.funnels[info.ref] = funnel(store, info)
-        if (row := by_step.get((iteration, "grpo-data"))) and (grpo := store.find(row["artifact_id"])):
-            item.grpo = grpo
-            rollouts = parents_of_kind(store, grpo, "rollouts")
-            item.grpo_rollouts = rollouts[0] if rollouts else None
-            if item.grpo_rollouts is not None:
-                item.pass_rate_before = pass_rates_before(store, item.grpo_rollouts)
-                item.funnels[item.grpo_rollouts.ref] = funnel(store, item.grpo_rollouts)
-            item.pass_rate_after = pass_rates_after(store, grpo)
-            item.source_mix["grpo"] = source_mix(store, grpo)
-            item.funnels[grpo.ref] = funnel(store, grpo)
-        for mode in ("sft", "grpo"):
-            if row := by_step.get((iteration, f"{mode}-train")):
-                found = store.catalog.query("SELECT * FROM artifacts WHERE id = ?", [row["artifact_id"]])
-                if found:
-                    item.models[mode] = found[0]
-        iterations.append(item)
+    evals = [EvalPoint.from_result(i, step.removeprefix("eval-"), load_eval(store, row["artifact_id"]))
+             for (i, step), row in by_step.items() if step.startswith("eval-")]
+    evals.sort(key=lambda p: (p.iteration, MODEL_ORDER.get(p.model, 9)))
+    iterations = [iteration_summary(store, i, by_step) for i in sorted({i for i, _ in by_step if i > 0})]
     return LoopSummary(name=loop, steps=steps, iterations=iterations, evals=evals,
                        base_model=config.get("base_model"))
+
+
+def iteration_summary(store: Store, iteration: int, by_step: dict[tuple[int, str], dict[str, Any]]) -> IterationSummary:
+    item = IterationSummary(iteration)
+    if (row := by_step.get((iteration, "sft-data"))) and (sft := store.find(row["artifact_id"])):
+        item.sft, item.sft_detail = sft, json.loads(row["detail"] or "{}")
+        item.sft_rollouts = sources_of(store, sft, src_kind="rollouts")  # the reasoner's, and the policy's
+        item.source_mix["sft"] = source_mix(store, sft)
+        for info in [*item.sft_rollouts, sft]:
+            item.funnels[info.ref] = funnel(store, info)
+    if (row := by_step.get((iteration, "grpo-data"))) and (grpo := store.find(row["artifact_id"])):
+        item.grpo = grpo
+        rollouts = sources_of(store, grpo, src_kind="rollouts")
+        item.grpo_rollouts = rollouts[0] if rollouts else None
+        if item.grpo_rollouts is not None:
+            item.pass_rate_before = pass_rates_before(store, item.grpo_rollouts)
+            item.funnels[item.grpo_rollouts.ref] = funnel(store, item.grpo_rollouts)
+        item.pass_rate_after = pass_rates_after(store, grpo)
+        item.source_mix["grpo"] = source_mix(store, grpo)
+        item.funnels[grpo.ref] = funnel(store, grpo)
+    for mode in ("sft", "grpo"):
+        if (row := by_step.get((iteration, f"{mode}-train"))) and (model := store.find(row["artifact_id"])):
+            item.models[mode] = {"id": model.id, "name": model.name, "version": model.version, "path": str(model.path)}
+    return item
