@@ -14,7 +14,7 @@ DEMO_STORE ?= thinkset-store
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test argilla argilla-venv lint bench clean
+.PHONY: install demo demo-iterate test argilla argilla-venv lint bench clean
 
 $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ argilla: argilla-venv
 # Writes the default store ./thinkset-store, so the README's commands work as printed; outputs in demo-out/.
 demo: install
 	bash scripts/demo.sh $(DEMO_STORE)
+
+# The self-improvement loop in miniature: 2 iterations of SFT + GRPO with the tiny model, on CPU.
+demo-iterate: install
+	$(BIN)/thinkset iterate recipes/demo-iterate.yaml --iterations 2 --store $(DEMO_STORE)
+	@echo "report: $(DEMO_STORE)/loops/demo-iterate/report/report.md (plots beside it)"
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.
 test: install argilla-venv

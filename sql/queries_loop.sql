@@ -18,10 +18,13 @@ INSERT INTO loop_events (loop, iteration, step, event, step_key, event_at, detai
 VALUES ($loop, $iteration, $step, $event, $step_key, $event_at, $detail);
 
 -- name: upsert_loop_step
-INSERT OR REPLACE INTO loop_steps (loop, iteration, step, status, step_key, artifact_id, artifact_ref, started_at,
-                                   finished_at, seconds, detail)
+INSERT INTO loop_steps (loop, iteration, step, status, step_key, artifact_id, artifact_ref, started_at, finished_at,
+                        seconds, detail)
 VALUES ($loop, $iteration, $step, $status, $step_key, $artifact_id, $artifact_ref, $started_at, $finished_at,
-        $seconds, $detail);
+        $seconds, $detail)
+ON CONFLICT (loop, iteration, step) DO UPDATE SET status = excluded.status, step_key = excluded.step_key,
+    artifact_id = excluded.artifact_id, artifact_ref = excluded.artifact_ref, started_at = excluded.started_at,
+    finished_at = excluded.finished_at, seconds = excluded.seconds, detail = excluded.detail;
 
 -- name: loop_step
 SELECT * FROM loop_steps WHERE loop = $loop AND iteration = $iteration AND step = $step;

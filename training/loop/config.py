@@ -90,6 +90,10 @@ class SFTData(Strict):
     problems: int = Field(gt=0, description="pool problems sampled for this iteration's SFT data")
     k: int = Field(4, gt=0, description="samples per problem (paper: 4)")
     max_words: int = Field(500, gt=0, description="length filter cut (paper: 500 words)")
+    max_rows: int | None = Field(None, gt=0, description="most SFT rows kept (paper: 25k in iteration 1, 5k "
+                                 "later), chosen by the mix stage in the source shares")
+    shares: dict[str, float] = Field(default_factory=dict, description="source -> fraction of the sampled "
+                                     "problems and of the kept rows (the paper's later iterations grow geometry)")
     min_rows: int = Field(1, ge=0, description="fewest SFT rows the iteration accepts")
     fallback: Literal["fail", "reasoner"] = Field(
         "fail", description="when rejection sampling (iteration > 1) keeps fewer than min_rows: fail, or build "
@@ -117,6 +121,8 @@ class LoopConfig(Strict):
     base_model: str = Field(description=f"base model of every SFT (paper's rule): folder, hub id, or "
                             f"'{TINY_BASE}' for the tiny random-weight test model")
     pool: SnapshotSource = Field(description="the problem pool every iteration samples from")
+    grpo_pool: SnapshotSource | None = Field(None, description="a separate pool for GRPO problems (paper: "
+                                             "adds CLEVR/SuperCLEVR); default: disjoint samples of `pool`")
     eval: EvalSplit = Field(description="the eval split: decontaminated against, and every model scored on")
     roles: Roles = Field(default_factory=Roles)
     presets: Presets = Field(default_factory=Presets)

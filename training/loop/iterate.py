@@ -53,7 +53,7 @@ class Hooks:
     def at(self, iteration: int, step: str, when: str) -> None:
         point = f"{iteration}:{step}:{when}"
         if point in self.points:
-            sys.stdout.write(f"loop-hook {point}\n")
+            sys.stdout.write(f"\nloop-hook {point}\n")  # own line, after any progress bar
             sys.stdout.flush()
             time.sleep(self.seconds)
 
@@ -93,9 +93,10 @@ def run_loop(config: LoopConfig, store: Store, *, iterations: int | None = None,
     state.register(config.path, config.digest, config.model_dump(mode="json", exclude={"path", "digest"}))
     started = time.perf_counter()
     pool = ensure_snapshot(store, config.pool, "pool")
+    grpo_pool = ensure_snapshot(store, config.grpo_pool, "grpo_pool") if config.grpo_pool else None
     eval_split = ensure_snapshot(store, config.eval, "eval")
     base = ensure_base(config, store)
-    ctx = LoopContext(config=config, store=store, state=state, pool=pool, eval_split=eval_split,
+    ctx = LoopContext(config=config, store=store, state=state, pool=pool, grpo_pool=grpo_pool, eval_split=eval_split,
                       base_path=base[0], base_id=base[1])
     run = LoopRun(config.name)
 
@@ -110,7 +111,7 @@ def run_loop(config: LoopConfig, store: Store, *, iterations: int | None = None,
                        artifact_ref=output.artifact_ref, started_at=started_at, skipped=output.skipped,
                        detail=output.detail)
         run.outputs[(iteration, name)] = output
-        echo(f"[{config.name}] iteration {iteration} {name}: {'up to date' if output.skipped else 'made'} "
+        echo(f"loop {config.name}, iteration {iteration}, {name}: {'up to date' if output.skipped else 'made'} "
              f"{output.artifact_ref}")
         hooks.at(iteration, name, "after")
         return output

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from curation.store import Store  # noqa: E402
+from training.loop.card import annotate_model_cards  # noqa: E402
 from training.loop.summary import EvalPoint, IterationSummary, LoopSummary, summarize  # noqa: E402
 
 COLORS = {"base": "#555555", "sft": "#1f77b4", "grpo": "#d62728"}
@@ -134,7 +135,8 @@ def render_markdown(summary: LoopSummary, accuracy_png: str, pass_rate_png: str)
 
 
 def write_report(store: Store, loop: str, out_dir: str | Path | None = None) -> tuple[Path, LoopSummary]:
-    """Write ``report.md``, ``accuracy.png`` and ``pass_rate.png`` for ``loop``; returns the Markdown path."""
+    """Write ``report.md``, ``accuracy.png`` and ``pass_rate.png`` for ``loop`` and refresh the model cards of
+    its models (data snapshots, eval results); returns the Markdown path and the summary."""
     summary = summarize(store, loop)
     out = Path(out_dir) if out_dir is not None else default_report_dir(store, loop)
     out.mkdir(parents=True, exist_ok=True)
@@ -142,6 +144,7 @@ def write_report(store: Store, loop: str, out_dir: str | Path | None = None) -> 
     pass_rate_figure(summary, out / "pass_rate.png")
     path = out / "report.md"
     path.write_text(render_markdown(summary, "accuracy.png", "pass_rate.png"))
+    annotate_model_cards(store, summary, path)
     return path, summary
 
 

@@ -49,6 +49,7 @@ class LoopContext:
     store: Store
     state: LoopState
     pool: SnapshotInfo
+    grpo_pool: SnapshotInfo | None
     eval_split: SnapshotInfo
     base_path: str
     base_id: str
@@ -114,12 +115,17 @@ def generation(role: Role, *, model: str, default_preset: str) -> dict[str, Any]
     return params
 
 
-def problem_stages(ctx: LoopContext, iteration: int, problems: int, offset: int,
-                   extra: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sample this iteration's problems; drop those overlapping the eval split."""
+def problem_stages(ctx: LoopContext, iteration: int, problems: int, offset: int, extra: list[dict[str, Any]],
+                   shares: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Sample this iteration's problems (in the source shares); drop those overlapping the eval split."""
+    sample = {"type": "sample", "n": problems, "seed": ctx.config.seed + iteration, "offset": offset}
+    if shares:  # sample more, then let the mix stage choose the shares
+        sample["n"] = problems * 3
     # dedup first: a pool may hold one problem twice, and the sample counts problems
-    stages: list[dict[str, Any]] = [{"type": "dedup"}, {"type": "sample", "n": problems,
-                                                        "seed": ctx.config.seed + iteration, "offset": offset}, *extra]
+    stages: list[dict[str, Any]] = [{"type": "dedup"}, sample]
+    if shares:
+        stages.append({"type": "mix", "shares": shares, "max_problems": problems})
+    stages += extra
     if ctx.config.decontaminate and "decontaminate" in load_stages():
         stages.append({"type": "decontaminate", "against": [ctx.eval_split.ref]})
     return stages
@@ -141,9 +147,10 @@ def sft_recipe(ctx: LoopContext, iteration: int, policy_model: str | None) -> di
         generate = [{"type": "reason", "mode": "image", "k": settings.k, "seed": config.roles.policy.seed,
                      "output": rollouts, **generation(config.roles.policy, model=policy_model,
                                                       default_preset="sampling")}]
-    stages = [*problem_stages(ctx, iteration, settings.problems, 0, settings.stages), *generate,
+    size = [{"type": "mix", "shares": settings.shares, "max_problems": settings.max_rows}] if settings.max_rows else []
+    stages = [*problem_stages(ctx, iteration, settings.problems, 0, settings.stages, settings.shares), *generate,
               {"type": "reflection"}, {"type": "length", "max_words": settings.max_words}, {"type": "format"},
-              {"type": "correctness"}, {"type": "select", "strategy": "shortest_correct"},
+              {"type": "correctness"}, {"type": "select", "strategy": "shortest_correct"}, *size,
               {"type": "check", "kind": "sft"}]
     how = "rejection sampling" if policy_model else "caption + reasoner"
     return {"name": f"{config.name}-sft-data" + ("-rs" if policy_model else ""), "input": ctx.pool.id,
@@ -154,14 +161,15 @@ def sft_recipe(ctx: LoopContext, iteration: int, policy_model: str | None) -> di
 def grpo_recipe(ctx: LoopContext, iteration: int, policy_model: str) -> dict[str, Any]:
     """GRPO-iter(i) data: the SFT model's k rollouts per problem, graded, selected by difficulty."""
     config, settings = ctx.config, ctx.config.iteration(iteration)
-    grpo = settings.grpo
-    stages = [*problem_stages(ctx, iteration, grpo.problems, settings.sft.problems, grpo.stages),
+    grpo, pool = settings.grpo, ctx.grpo_pool or ctx.pool
+    offset = 0 if ctx.grpo_pool is not None else settings.sft.problems * (3 if settings.sft.shares else 1)
+    stages = [*problem_stages(ctx, iteration, grpo.problems, offset, grpo.stages),
               {"type": "reason", "mode": "image", "k": grpo.k, "seed": config.roles.policy.seed,
                **generation(config.roles.policy, model=policy_model, default_preset="rollout")},
               {"type": "correctness", "keep": ["correct", "wrong", "unparseable"],
                "output": ctx.name("rollouts-grpo", iteration)},
               {"type": "difficulty", **grpo.selection}, {"type": "to_grpo"}, {"type": "check", "kind": "grpo"}]
-    return {"name": f"{config.name}-grpo-data", "input": ctx.pool.id, "output": ctx.name("grpo", iteration),
+    return {"name": f"{config.name}-grpo-data", "input": pool.id, "output": ctx.name("grpo", iteration),
             "seed": config.seed, "stages": stages,
             "description": f"loop {config.name} iteration {iteration}: GRPO data selected by the SFT model's "
                            "pass rate"}

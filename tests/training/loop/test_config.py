@@ -1,0 +1,70 @@
+"""Loop recipes: the shipped ones load; a bad one is refused naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from curation.recipe import recipe_from_dict
+from curation.store import Store
+from training.loop.config import LoopConfigError, load_loop, loop_from_dict
+from training.loop.state import LoopState
+from training.loop.steps import LoopContext, grpo_recipe, sft_recipe
+
+RECIPES = Path(__file__).resolve().parents[3] / "recipes"
+
+
+def test_the_papers_loop_has_the_papers_sizes_and_presets():
+    config = load_loop(RECIPES / "openvlthinker.yaml")
+    assert [it.sft.max_rows for it in config.iterations] == [25000, 5000, 5000]
+    assert {it.grpo.selection["max_problems"] for it in config.iterations} == {5000}
+    assert (config.presets.sft, config.presets.grpo) == ("openvlthinker-sft", "openvlthinker-grpo")
+    assert config.iteration(5) == config.iterations[-1]  # later iterations repeat the last settings
+
+
+def test_demo_loop_loads():
+    config = load_loop(RECIPES / "demo-iterate.yaml")
+    assert config.base_model == "tiny" and len(config.iterations) == 2
+    assert config.roles.policy.backend == "transformers"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"roles": {"policy": {"model": "x"}}}, "roles.policy.model: leave empty"),
+    ({"iterations": []}, "iterations"),
+    ({"iterations": [{"sft": {"problems": 0}, "grpo": {"problems": 1}}]}, "iterations.0.sft.problems"),
+    ({"surprise": 1}, "surprise"),
+])
+def test_bad_loop_names_the_field(change, message):
+    data = {"name": "l", "base_model": "tiny", "pool": {"name": "p"}, "eval": {"name": "e"},
+            "iterations": [{"sft": {"problems": 2}, "grpo": {"problems": 2}}], **change}
+    with pytest.raises(LoopConfigError, match=message) as error:
+        loop_from_dict(data, where="loops/bad.yaml")
+    assert "loops/bad.yaml" in str(error.value)
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(LoopConfigError, match="no such loop recipe"):
+        load_loop(tmp_path / "nope.yaml")
+
+
+def test_built_recipes_are_valid_and_follow_the_paper(store: Store, make_pool):
+    """Iteration 1 = caption + text reasoner; later = the policy from the image; GRPO = rollouts + difficulty."""
+    pool = make_pool(6)
+    config = load_loop(RECIPES / "openvlthinker.yaml")
+    ctx = LoopContext(config=config, store=store, state=LoopState(store, config.name), pool=pool, grpo_pool=pool,
+                      eval_split=pool, base_path="base", base_id="b")
+    first = sft_recipe(ctx, 1, None)
+    later = sft_recipe(ctx, 2, "/models/grpo-iter1")
+    grpo = grpo_recipe(ctx, 1, "/models/sft-iter1")
+    for recipe in (first, later, grpo):
+        recipe_from_dict(recipe, where="test")  # every stage and param exists
+    types = [[s["type"] for s in r["stages"]] for r in (first, later, grpo)]
+    assert types[0][types[0].index("caption"):] == ["caption", "reason", "reflection", "length", "format",
+                                                     "correctness", "select", "mix", "check"]
+    assert "caption" not in types[1] and "mix" in types[1][:4]  # iteration 2 draws its source shares
+    reason = next(s for s in later["stages"] if s["type"] == "reason")
+    assert (reason["mode"], reason["model"], reason["backend"]) == ("image", "/models/grpo-iter1", "vllm")
+    assert types[2][types[2].index("reason"):] == ["reason", "correctness", "difficulty", "to_grpo", "check"]
+    assert next(s for s in grpo["stages"] if s["type"] == "reason")["preset"] == "rollout"
+    assert next(s for s in grpo["stages"] if s["type"] == "decontaminate")["against"] == [pool.ref]
