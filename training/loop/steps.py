@@ -79,8 +79,7 @@ def ensure_snapshot(store: Store, source: SnapshotSource, role: str) -> Snapshot
 
 def model_artifact(store: Store, path: str | Path) -> dict[str, Any] | None:
     """The latest model artifact registered at ``path`` (a folder, or a hub id for a base model)."""
-    found = [row for row in store.artifacts("model") if row["path"] == str(path)]
-    return found[-1] if found else None
+    return store.catalog.model_artifact(path=str(path))
 
 
 def ensure_base(config: LoopConfig, store: Store) -> tuple[str, str]:
