@@ -125,6 +125,9 @@ def recipe_from_dict(data: Any, where: str = "<recipe>", text: str = "") -> Reci
     if not isinstance(data, dict):
         raise RecipeError(f"{where}: a recipe is a YAML mapping with 'name', 'output' and 'stages'")
     raw_stages = data.get("stages")
+    if raw_stages is None and "iterations" in data:
+        raise RecipeError(f"{where}: this is a loop recipe (it has `iterations:`, no `stages:`); run it with "
+                          f"`thinkset iterate {where}`")
     if not isinstance(raw_stages, list) or not raw_stages:
         raise RecipeError(f"{where}: stages: a recipe needs a non-empty list of stages")
     seen: dict[str, int] = {}

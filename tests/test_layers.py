@@ -212,7 +212,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_parsing_a_recipe_loads_no_cli_library_and_no_training():
-    recipes = sorted((ROOT / "recipes").glob("*.yaml"))
+    # loop recipes (`thinkset iterate`) name pipeline recipes' parts but are not one themselves
+    recipes = sorted(p for p in (ROOT / "recipes").glob("*.yaml") if "\niterations:" not in p.read_text())
     assert recipes
     code = ("import sys\nfrom curation.recipe import load_recipe\n"
             f"for path in {[str(p) for p in recipes]!r}:\n    load_recipe(path)\n"

@@ -68,3 +68,10 @@ def test_built_recipes_are_valid_and_follow_the_paper(store: Store, make_pool):
     assert types[2][types[2].index("reason"):] == ["reason", "correctness", "difficulty", "to_grpo", "check"]
     assert next(s for s in grpo["stages"] if s["type"] == "reason")["preset"] == "rollout"
     assert next(s for s in grpo["stages"] if s["type"] == "decontaminate")["against"] == [pool.ref]
+
+
+def test_running_a_loop_recipe_as_a_pipeline_recipe_says_what_to_do():
+    from curation.recipe import RecipeError, load_recipe
+
+    with pytest.raises(RecipeError, match="loop recipe .*thinkset iterate"):
+        load_recipe(RECIPES / "demo-iterate.yaml")
