@@ -1,5 +1,5 @@
--- Statements of the loop tables (sql/catalog_loops.sql) and the lineage reads `thinkset iterate` and
--- `thinkset report` need; loaded by name by curation/store/catalog.py.
+-- Statements of the loop tables (sql/catalog_loops.sql) that `thinkset iterate` and `thinkset report` use;
+-- loaded by name by curation/store/catalog.py.
 
 -- name: upsert_loop
 INSERT INTO loops (name, recipe_path, recipe_digest, config, created_at, updated_at)
@@ -34,13 +34,3 @@ SELECT * FROM loop_steps WHERE loop = $loop ORDER BY iteration, started_at;
 
 -- name: loop_events
 SELECT * FROM loop_events WHERE loop = $loop AND ($event IS NULL OR event = $event) ORDER BY event_at;
-
--- name: edge_count
-SELECT count(*) AS edges FROM edges WHERE src_id = $src_id AND dst_id = $dst_id AND kind = $kind;
-
--- name: edge_sources
--- The artifacts with an edge into $dst_id, optionally only of edge kind $kind and artifact kind $src_kind.
-SELECT a.id, a.name, a.version, a.kind, a.artifact_type, a.path, e.kind AS edge_kind
-FROM edges e JOIN artifacts a ON a.id = e.src_id
-WHERE e.dst_id = $dst_id AND ($kind IS NULL OR e.kind = $kind) AND ($src_kind IS NULL OR a.kind = $src_kind)
-ORDER BY a.created_at;

@@ -412,13 +412,6 @@ class Catalog:
     def loop_events(self, loop: str, event: str | None = None) -> list[dict[str, Any]]:
         return self._read("loop_events", loop=loop, event=event)
 
-    def has_edge(self, src_id: str, dst_id: str, kind: str) -> bool:
-        return bool(self._read("edge_count", src_id=src_id, dst_id=dst_id, kind=kind)[0]["edges"])
-
-    def edge_sources(self, dst_id: str, *, kind: str | None = None, src_kind: str | None = None) -> list[dict[str, Any]]:
-        """Artifacts with an edge into ``dst_id`` (of edge kind ``kind``, artifact kind ``src_kind`` when given)."""
-        return self._read("edge_sources", dst_id=dst_id, kind=kind, src_kind=src_kind)
-
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description] if cursor.description else []

@@ -181,7 +181,7 @@ def run_data(ctx: LoopContext, recipe: dict[str, Any]) -> RunResult:
 
 def link(store: Store, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:
     """Add a lineage edge once (a resumed loop must not add it twice)."""
-    if not store.catalog.has_edge(src_id, dst_id, kind):
+    if not any(e["src_id"] == src_id and e["kind"] == kind for e in store.catalog.edges_into([dst_id])):
         store.add_edge(src_id, dst_id, kind, detail)
 
 

@@ -66,9 +66,9 @@ def funnel(store: Store, info: SnapshotInfo) -> list[dict[str, Any]]:
 def sources_of(store: Store, info: SnapshotInfo, *, kind: str | None = None,
                src_kind: str | None = None) -> list[SnapshotInfo]:
     """Artifacts with an edge into ``info`` (each once, oldest first)."""
-    rows = store.catalog.edge_sources(info.id, kind=kind, src_kind=src_kind)
-    ids = list(dict.fromkeys(row["id"] for row in rows))
-    return [found for artifact_id in ids if (found := store.find(artifact_id)) is not None]
+    ids = dict.fromkeys(e["src_id"] for e in store.catalog.edges_into([info.id]) if kind in (None, e["kind"]))
+    found = [artifact for artifact_id in ids if (artifact := store.find(artifact_id)) is not None]
+    return [artifact for artifact in found if src_kind in (None, artifact.kind)]
 
 
 def source_mix(store: Store, info: SnapshotInfo) -> dict[str, int]:
