@@ -82,7 +82,10 @@ def reflection(stated: str | None, rng: random.Random) -> str:
 
 
 def summary(stated: str | None, rng: random.Random) -> str:
-    """The text between </think> and the answer tag; without an answer it states none."""
+    """A closing sentence that states ``stated`` (or, without an answer, that there is none).
+
+    The teacher writes it between ``</think>`` and ``<answer>`` only as the ``text_between`` format defect.
+    """
     if stated is None:
         return rng.choice(NO_ANSWER)
     return rng.choice(SUMMARIES).format(stated)
