@@ -93,14 +93,14 @@ class Catalog:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection: read-only (never waits for the store lock, retries briefly while a commit
         holds DuckDB's file lock), or read-write under the store lock (``curation.store.lock``)."""
-        self._ensure_schema()
         if read_only:
-            con = self._open(read_only=True)
+            con = self._open_for_reading()
             try:
                 yield con
             finally:
                 con.close()
             return
+        self._ensure_schema()
         with self.lock.hold():
             con = self._open(read_only=False)
             try:
@@ -144,6 +144,15 @@ class Catalog:
                                       f"{LOCK_RETRY_S:.0f} s ({exc}); try again when it is done") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
+
+    def _open_for_reading(self) -> duckdb.DuckDBPyConnection:
+        if not self.path.exists():  # nothing committed yet: an empty catalog, without the lock or a file
+            con = duckdb.connect(":memory:")
+            for ddl in DDL_FILES():
+                con.execute(sql_file(ddl))
+            return con
+        self._ensure_schema()
+        return self._open(read_only=True)
 
     def _ensure_schema(self) -> None:
         """Apply the DDL once per store version of it: a read-only check, the write lock only when it changed."""

@@ -1,0 +1,77 @@
+"""Kills anywhere: `thinkset run` SIGKILLed at each fault point (generation, its cache, image writes, between
+shards and batches, inside the snapshot's publish and inside a catalog transaction), then run again. The store
+ends equal to an uninterrupted run's (snapshot ids, versions, rows, rejections, funnel), nothing partial is
+ever listed, no durable result is asked for twice, and `store gc` leaves no orphan."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from curation.store import Store
+from curation.store.verify import verify_store
+from tests.generate.chat_server import ChatServer
+from tests.store.reliability import generation_recipe, store_state, thinkset
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+KILL_POINTS = ["generate.result:5", "generate.cache_commit:2", "images.put:4", "writer.shard:3",
+               "pipeline.batch:2", "writer.before_rename:2", "writer.publish:2", "catalog.transaction:3"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    chat = ChatServer().start()
+    yield chat
+    chat.stop()
+
+
+@pytest.fixture(scope="module")
+def baseline(server, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kills")
+    recipe = generation_recipe(folder, "kills", server={"backend": "openai", "base_url": server.url,
+                                                        "concurrency": 2})
+    before = len(server.log)
+    done = thinkset(["run", str(recipe)], folder / "baseline")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return recipe, store_state(Store(folder / "baseline")), len(server.log) - before
+
+
+def durable_results(store_path: Path) -> int:
+    total = 0
+    for path in (store_path / "work").rglob("generations.sqlite"):
+        with sqlite3.connect(path) as db:
+            total += db.execute("SELECT count(*) FROM results").fetchone()[0]
+    return total
+
+
+def damage(store: Store) -> list:
+    """Problems other than orphans: a listed snapshot with a missing, truncated or corrupt file."""
+    return [p for p in verify_store(store, quick=True).problems if p.kind != "orphan"]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_run_killed_anywhere_resumes_to_the_same_store(point, server, baseline, tmp_path):
+    recipe, expected, total_requests = baseline
+    store_path = tmp_path / "store"
+    killed = thinkset(["run", str(recipe)], store_path, faultpoint=point)
+    assert killed.returncode == -9, f"{point} was never hit: {killed.stderr[-2000:]}"
+    store = Store(store_path)
+    assert damage(store) == [], "nothing partial is listed"
+    listed = {info.name: info.id for info in store.list()}
+    assert all(expected[name]["id"] == snapshot_id for name, snapshot_id in listed.items())
+
+    durable, served_before = durable_results(store_path), len(server.log)
+    again = thinkset(["run", str(recipe)], store_path)
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-3000:]
+    assert len(server.log) - served_before == total_requests - durable, "a durable result was asked again"
+    assert store_state(store) == expected
+
+    gc = thinkset(["store", "gc", "--yes", "--json"], store_path)
+    assert gc.returncode == 0, gc.stderr[-2000:]
+    assert json.loads(gc.stdout)["dry_run"] is False
+    report = verify_store(store)
+    assert report.ok, report.problems
+    assert store_state(store) == expected, "gc removed nothing a snapshot needs"
