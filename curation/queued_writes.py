@@ -42,6 +42,10 @@ class QueuedWriter:
         """Record dropped rows (with the reserved columns) in the rejections of ``stage``."""
         self._submit(lambda: self.writer.add_rejections(rejection_frame(rejected, stage_index, stage)))
 
+    def rejections(self, frame: pl.DataFrame) -> None:
+        """Record rows already in the rejections layout (``rejection_frame``), e.g. built on a Ray worker."""
+        self._submit(lambda: self.writer.add_rejections(frame))
+
     def scratch(self, frame: pl.DataFrame, path: Path) -> None:
         """Write an intermediate shard read by a later group of stages (``drain()`` before reading it)."""
         self._submit(lambda: frame.write_parquet(path))

@@ -23,7 +23,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store", ("curation.store", "curation.queued_writes")),
     ("verify", ("curation.verify",)),
     ("stages", ("curation.stages", "curation.filters", "curation.generate", "curation.sources", "curation.checks")),
-    ("pipeline", ("curation.recipe", "curation.packaged_recipes", "curation.pipeline", "curation.sources.pool")),
+    ("pipeline", ("curation.recipe", "curation.packaged_recipes", "curation.pipeline", "curation.executors",
+                  "curation.sources.pool")),
     ("features", ("curation.review", "curation.publish", "training")),
     ("cli", ("curation.cli", "curation.commands")),
 )

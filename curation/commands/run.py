@@ -19,13 +19,17 @@ def run(
     backend: Annotated[str | None, typer.Option(help="generation backend override (openai, vllm, transformers, synthetic)")] = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible server URL")] = None,
     model: Annotated[str | None, typer.Option(help="model id override for generation stages")] = None,
+    executor: Annotated[str | None, typer.Option(help="where stages run: local (default) or ray")] = None,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="Ray cluster to join with --executor "
+                                                    "ray: auto, ray://HOST:10001 (default: start Ray here)")] = None,
 ) -> None:
     """Run a recipe: validate it, then run its stages and write its snapshots."""
     from curation.pipeline import run_recipe
 
     try:
         parsed = load_recipe(recipe)
-        result = run_recipe(parsed, open_store(store), {"backend": backend, "base_url": base_url, "model": model})
+        result = run_recipe(parsed, open_store(store), {"backend": backend, "base_url": base_url, "model": model,
+                                                        "executor": executor, "ray_address": ray_address})
     except (RecipeError, SnapshotNotFound, StageFailed) as exc:
         fail(str(exc))
     st = open_store(store)
