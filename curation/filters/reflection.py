@@ -3,10 +3,14 @@
 A reflection marker ("Wait,", "But wait,", "But the question" by default) counts when it starts
 a word and is not quoted (a problem text quoted in the trace may say "Wait, ..."). The reasoning
 has "reached the answer" at the first mention of the final answer; the first marker after that
-point is the cut. The kept text is ``<think>`` + reasoning up to the cut + ``</think>`` + the
-original summary and ``<answer>``, so the answer is re-attached. When the answer is never
-mentioned before the cut, the kept reasoning would not reach the kept answer: in ``truncate`` mode
-the row is dropped as ``reflection_inconsistent``. ``drop`` mode drops every trace with a marker.
+point is the cut. The kept text is ``<think>`` + the reasoning up to the cut + everything from
+``</think>`` on, which in the trace format (``curation.verify.trace_format``) is only ``</think>``
+and ``<answer>X</answer>``: the answer is re-attached and a well-formed trace stays well formed.
+A think block never closed keeps everything from its last ``<answer>`` on (or gets
+``<answer>X</answer>`` appended when it has none) and stays unclosed, for the format filter to
+name. When the answer is never mentioned before the cut, the kept reasoning would not reach the
+kept answer: in ``truncate`` mode the row is dropped as ``reflection_inconsistent``. ``drop`` mode
+drops every trace with a marker.
 
 Scores: ``reflection_count`` (markers in the reasoning) and ``reflection_offset`` (character offset
 of the cut in the original response; null when nothing was cut).
@@ -24,6 +28,7 @@ from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
 from curation.verify.extract import extract_answer, extract_series
+from curation.verify.trace_format import ANSWER_CLOSE, ANSWER_OPEN, THINK_CLOSE, THINK_OPEN
 
 DEFAULT_MARKERS = ["Wait,", "But wait,", "But the question", "Wait a moment", "Hold on,"]
 QUOTES = "\"'\u201c\u2018`"
@@ -97,11 +102,11 @@ class Cutter:
         ``answer``: the final answer of ``text`` when the caller extracted it already (``extract_series``
         on a batch); by default it is extracted here.
         """
-        think_open = text.find("<think>")
-        start = think_open + len("<think>") if think_open >= 0 else 0
-        end = text.find("</think>", start)
+        think_open = text.find(THINK_OPEN)
+        start = think_open + len(THINK_OPEN) if think_open >= 0 else 0
+        end = text.find(THINK_CLOSE, start)
         if end < 0:
-            last_answer = text.rfind("<answer>")
+            last_answer = text.rfind(ANSWER_OPEN)
             end = last_answer if last_answer >= start else len(text)
         region = text[start:end]
         offsets = self.markers_in(region)
@@ -120,8 +125,8 @@ class Cutter:
         kept = region[:cut_at].rstrip()
         suffix = text[end:]
         if end == len(text) and answer:
-            suffix = f"\n<answer>{answer}</answer>"
-        return text[:start] + kept + ("\n" if suffix.startswith("</think>") else "") + suffix, \
+            suffix = f"\n{ANSWER_OPEN}{answer}{ANSWER_CLOSE}"
+        return text[:start] + kept + ("\n" if suffix.startswith(THINK_CLOSE) else "") + suffix, \
             len(offsets), start + cut_at, consistent
 
 

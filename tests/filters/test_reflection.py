@@ -5,8 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from curation.filters.reflection import Cutter
+from curation.verify.extract import extract_answer
+from curation.verify.trace_format import THINK_CLOSE, check
 from tests.conftest import rollouts_frame
 from tests.filters.helpers import run_stage
+from tests.verify.test_trace_format import teacher_traces
 
 CUTTER = Cutter(["Wait,", "But wait,", "But the question"], case_sensitive=False)
 
@@ -65,3 +68,24 @@ def test_custom_markers_and_case(store):
     kept, _ = run_stage("reflection", frame, store, markers=["Hmm,", "Wait,"], case_sensitive=True)
     assert kept.sort("sample_index")["reflection_count"].to_list() == [1, 0]
     assert pl.Series(kept["response"]).str.contains("Hmm").sum() == 0
+
+
+def test_a_cut_keeps_every_well_formed_teacher_trace_well_formed_with_its_answer():
+    """The docstring's promise: only the reasoning is cut; ``</think>`` and ``<answer>`` follow unchanged."""
+    cut_any = 0
+    for text, _ in teacher_traces():
+        if not check(text)[0]:
+            continue
+        new, count, offset, consistent = CUTTER.cut(text)
+        cut_any += offset is not None
+        assert check(new) == (True, None), (text, new)
+        assert extract_answer(new)[0] == extract_answer(text)[0]
+        if offset is not None:
+            assert new[new.index(THINK_CLOSE):] == text[text.index(THINK_CLOSE):]
+    assert cut_any > 0  # the teacher writes reflections after the answer
+
+
+def test_an_unclosed_think_block_stays_unclosed_for_the_format_filter():
+    new, count, _, consistent = CUTTER.cut("<think>So 4. Wait, check: 4.<answer>4</answer>")
+    assert (new, count, consistent) == ("<think>So 4.<answer>4</answer>", 1, True)
+    assert check(new) == (False, "think_block_count")
