@@ -15,8 +15,7 @@ from curation.filters.words import word_counts
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
-
-THINK_PART = r"(?s)<think>(.*?)(?:</think>|$)"
+from curation.verify.trace_format import THINK_PART
 
 
 class LengthParams(StageParams):

@@ -18,6 +18,7 @@ from PIL import Image
 
 from curation.filters.words import count_words
 from curation.review.frame import KEPT
+from curation.verify.trace_format import THINK_PART
 
 if TYPE_CHECKING:
     import argilla as rg
@@ -29,7 +30,7 @@ ACCEPT, REJECT = "accept", "reject"
 DECISION, QUALITY, CORRECTED, NOTE = "decision", "quality", "corrected_answer", "note"
 SUGGESTION_AGENT = "thinkset-filters"
 MAX_INLINE_IMAGE_BYTES = 4 << 20  # bigger images are re-encoded smaller for the browser
-_THINK = re.compile(r"(?s)<think>(.*?)(?:</think>|$)")
+_THINK = re.compile(THINK_PART)
 
 
 def dataset_name(info: SnapshotInfo) -> str:

@@ -30,6 +30,9 @@ from curation.verify.normalize import WHITESPACE, portable
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+# The reasoning of a response (group 1): after the first <think>, up to </think> or, when the block is
+# never closed, the end of the text. Read by the length filter (``count: think``) and the review view.
+THINK_PART = rf"(?s){THINK_OPEN}(.*?)(?:{THINK_CLOSE}|$)"
 # Answer extraction (curation.verify.extract) finds the last answer tag with these, case-insensitively.
 ANSWER_TAG = portable(rf"(?is){ANSWER_OPEN}.*?{ANSWER_CLOSE}")
 ANSWER_INNER = portable(rf"(?is)^{ANSWER_OPEN}(.*){ANSWER_CLOSE}$")

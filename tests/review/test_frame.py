@@ -11,6 +11,7 @@ from curation.review.decisions import final_decisions
 from curation.review.frame import kept_rows
 from curation.store import Store
 from tests.conftest import rollouts_frame
+from tests.filters.helpers import run_stage
 
 
 def test_scores_missing_from_the_snapshot_are_computed(tmp_path):
@@ -33,6 +34,17 @@ def test_think_block_is_collapsed_or_shown():
     assert folded.endswith("So <answer>3</answer>")
     assert render_response(response, show_think=True).startswith("<details open>")
     assert render_response(None) == ""
+
+
+def test_the_reasoning_reviewers_see_is_what_the_length_filter_counts(tmp_path):
+    """One definition of a trace's reasoning (trace_format.THINK_PART): closed, unclosed, absent."""
+    responses = ["<think>a b c</think> <answer>3</answer>", "<think>one two\nthree four", "<think>x\n",
+                 "no tags at all here"]
+    kept, _ = run_stage("length", rollouts_frame(responses), Store(tmp_path / "store"), count="think")
+    counts = kept.sort("sample_index")["word_count"].to_list()
+    assert counts == [3, 4, 1, 5]  # no think block: the whole response counts
+    shown = [render_response(r) for r in responses[:3]]
+    assert [int(text.split("Reasoning (")[1].split(" ")[0]) for text in shown] == counts[:3]
 
 
 def test_ties_reject_and_the_most_common_correction_wins():
