@@ -34,7 +34,6 @@ class PublishResult:
     columns: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
     upload: Upload | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def check_gate(store: Store, snapshot: Snapshot, force: bool) -> tuple[str | None, bool]:

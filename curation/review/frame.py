@@ -98,11 +98,3 @@ def rejected_rows(snapshot: Snapshot) -> pl.DataFrame:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(column))
     return _with_scores(frame)
-
-
-def review_candidates(snapshot: Snapshot, *, include_rejected: bool) -> pl.DataFrame:
-    """Kept rows, then (when asked) rejected rows, with the review columns."""
-    frames = [kept_rows(snapshot)]
-    if include_rejected:
-        frames.append(rejected_rows(snapshot))
-    return pl.concat(frames, how="vertical")
