@@ -13,7 +13,6 @@ Every row of a problem (k rollouts) shares its problem's decision.
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import polars as pl
@@ -21,6 +20,7 @@ from pydantic import Field, model_validator
 
 from curation.rows import StageFailed, decide
 from curation.stages.base import Stage, StageParams
+from curation.stages.order import seeded_order
 from curation.stages.registry import register_stage
 
 SHARE_SLACK = 1e-9
@@ -51,11 +51,6 @@ class MixParams(StageParams):
 
     def problem_column(self, columns: list[str]) -> str:
         return self.group_by or ("problem_id" if "problem_id" in columns else "id")
-
-
-def shuffle_key(seed: int, ids: list[str]) -> list[int]:
-    """A stable pseudo-random rank per id (same on every machine and library version)."""
-    return [int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:8], "big") for i in ids]
 
 
 def share_targets(available: dict[str, int], shares: dict[str, float], max_problems: int | None) -> dict[str, int]:
@@ -102,7 +97,7 @@ def choose(problems: pl.DataFrame, p: MixParams, seed: int, problem_column: str)
         raise StageFailed(f"shares name sources {unknown} that no row has (sources: {', '.join(sorted(present))}); "
                           "use the source names of the input, as in its `source` column")
     problems = problems.with_columns(
-        pl.Series("_key", shuffle_key(seed, problems[problem_column].cast(pl.Utf8).to_list()), dtype=pl.UInt64))
+        seeded_order(problems[problem_column].cast(pl.Utf8), seed).alias("_key"))
     eligible = pl.col("_why").is_null()
 
     def cut_by(bucket: pl.Expr, target: pl.Expr, detail: pl.Expr, frame: pl.DataFrame) -> pl.DataFrame:

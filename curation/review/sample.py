@@ -1,6 +1,7 @@
 """Seeded stratified sampling: the same rows for the same (rows, n, strata, seed), in any row order.
 
-Rows are ranked by a hash of (seed, id), so the sample does not depend on shard order and a
+Rows are ranked by sha256 of (seed, id) (``curation.stages.order``, the order of the ``sample`` and
+``mix`` stages, the same with every Polars version), so the sample does not depend on shard order and a
 larger ``n`` with the same seed keeps the rows of a smaller one in each stratum. Each stratum
 gets a share of ``n`` proportional to its size (largest remainder), at least one row when ``n``
 allows, so rare sources or verdicts still reach reviewers.
@@ -9,6 +10,8 @@ allows, so rare sources or verdicts still reach reviewers.
 from __future__ import annotations
 
 import polars as pl
+
+from curation.stages.order import seeded_order
 
 
 def _allocate(sizes: dict[tuple, int], n: int) -> dict[tuple, int]:
@@ -52,8 +55,7 @@ def stratified_sample(frame: pl.DataFrame, n: int, stratify: list[str], seed: in
     if missing:
         raise ValueError(f"cannot stratify by {', '.join(missing)}: not a column of the rows "
                          f"(columns: {', '.join(frame.columns)})")
-    ranked = frame.with_columns(
-        pl.concat_str([pl.lit(str(seed)), pl.col("id")], separator=":").hash(seed=0).alias("_rank"))
+    ranked = frame.with_columns(seeded_order(frame["id"], seed).alias("_rank"))
     if not stratify:
         return ranked.sort("_rank").head(n).drop("_rank")
     keys = [pl.col(c).cast(pl.Utf8).fill_null("∅").alias(f"_stratum_{c}") for c in stratify]

@@ -1,6 +1,6 @@
 """sample: keep ``n`` rows in a seeded, reproducible order (sizes per loop iteration, disjoint slices).
 
-Rows are ordered by sha256(seed, id), so the same seed picks the same rows on
+Rows are ordered by sha256(seed, id) (``curation.stages.order``), so the same seed picks the same rows on
 any machine and any Polars version; ``offset`` skips the first rows of that
 order, so two stages with one seed and offsets 0 and n take disjoint slices
 (the loop's SFT and GRPO problems). Rows outside the slice are dropped with
@@ -12,13 +12,12 @@ reason ``not_sampled``.
 
 from __future__ import annotations
 
-import hashlib
-
 import polars as pl
 from pydantic import Field
 
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
+from curation.stages.order import seeded_order
 from curation.stages.registry import register_stage
 
 
@@ -27,13 +26,6 @@ class SampleParams(StageParams):
     seed: int = Field(0, description="seed of the order; the same seed keeps the same rows")
     offset: int = Field(0, ge=0, description="skip this many rows of the seeded order first (disjoint slices)")
     key: str = Field("id", description="column the order is computed from (one value per row)")
-
-
-def seeded_order(keys: pl.Series, seed: int) -> pl.Series:
-    """A stable 64-bit rank per key: the first 8 bytes of sha256(seed:key)."""
-    prefix = f"{seed}:".encode()
-    return pl.Series([int.from_bytes(hashlib.sha256(prefix + str(k).encode()).digest()[:8], "big") >> 1
-                      for k in keys], dtype=pl.Int64)
 
 
 @register_stage

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from curation.rows import StageFailed
+from curation.stages.order import seeded_order
 from tests.conftest import pool_frame
 from tests.filters.helpers import run_stage
 
@@ -49,3 +50,11 @@ def test_shares_naming_an_absent_source_fail_clearly(store):
     with pytest.raises(StageFailed, match=r"shares name sources \['geometry3k'\] that no row has \(sources: chart, "
                                           r"geometry\)"):
         run_stage("mix", pool(store), store, shares={"geometry3k": 0.3})
+
+
+def test_the_choice_follows_the_shared_seeded_order(store):
+    """mix, sample and review push rank problems with one order (curation.stages.order)."""
+    frame = pool_frame(store, 12, with_images=False, source="geometry")
+    kept, _ = run_stage("mix", frame, store, max_problems=5, seed=4)
+    ranked = frame.with_columns(order=seeded_order(frame["id"], 4)).sort("order")["id"].to_list()
+    assert sorted(kept["id"].to_list()) == sorted(ranked[:5])

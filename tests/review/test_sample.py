@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.review.sample import stratified_sample
+from curation.stages.order import seeded_order
 
 
 def _rows(sizes: dict[tuple[str, str], int]) -> pl.DataFrame:
@@ -56,3 +57,11 @@ def test_sample_size_is_exact_and_rows_are_distinct(sizes, n, seed):
     assert sample["id"].n_unique() == sample.height
     if n >= len([s for s in sizes if s]):
         assert sample["source"].n_unique() == len([s for s in sizes if s])  # every stratum represented
+
+
+def test_the_order_is_the_sample_stages_seeded_order():
+    """One seeded order (curation.stages.order) for review, sample and mix: stable across Polars versions."""
+    frame = _rows({("a", "x"): 40})
+    picked = stratified_sample(frame, 7, [], seed=9)["id"].to_list()
+    ranked = frame.with_columns(order=seeded_order(frame["id"], 9)).sort("order")["id"].to_list()
+    assert picked == ranked[:7]

@@ -6,7 +6,7 @@ import pytest
 
 from curation.pipeline import run_recipe
 from curation.recipe import recipe_from_dict
-from curation.stages.sample import seeded_order
+from curation.stages.order import seeded_order
 
 
 def sample(store, input_ref: str, output: str, **params):
