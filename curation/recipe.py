@@ -25,6 +25,8 @@ from curation.stages.registry import get_stage, load_stages
 
 RESERVED_STAGE_KEYS = ("type", "name", "output")
 MAX_RECIPE_NODES = 100_000  # values in a recipe after expanding YAML anchors; real recipes have a few hundred
+MAX_RECIPE_DEPTH = 64  # nested mappings/lists; real recipes nest 4 deep (deeper YAML makes the loader recurse)
+MAX_RECIPE_CHARS = 1_000_000  # real recipes are a few KB
 _REF_SUFFIX = re.compile(r"@v?\d+$")
 
 
@@ -137,7 +139,8 @@ def recipe_from_dict(data: Any, where: str = "<recipe>", text: str = "") -> Reci
         recipe = Recipe.model_validate({**top, "stages": stages, "path": where,
                                         "digest": hashlib.sha256(text.encode()).hexdigest()})
     except ValidationError as exc:
-        raise RecipeError("\n".join(f"{where}: {_field_path(e)}: {e['msg']}" for e in exc.errors())) from None
+        raise RecipeError("\n".join(f"{where}: {_field_path(e)}: {e['msg'].removeprefix('Value error, ')}"
+                                     for e in exc.errors())) from None
     first = stages[0].stage_class
     if recipe.input is None and not issubclass(first, SourceStage):
         raise RecipeError(f"{where}: input: missing; name an input snapshot or start with a source stage "
@@ -161,7 +164,10 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{where}: no such recipe file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RecipeError(f"{where}: cannot read the recipe file ({exc})") from None
+    if len(text) > MAX_RECIPE_CHARS:
+        raise RecipeError(f"{where}: {len(text):,} characters; a recipe is a few thousand (is this the right file?)")
     try:
+        _check_depth(text, where)
         data = yaml.safe_load(text)  # the safe loader: a !!python tag is an error, never an object
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -171,6 +177,19 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(f"{where}: the YAML nests too deeply to be a recipe") from None
     _check_size(data, where)
     return recipe_from_dict(data, where, text)
+
+
+def _check_depth(text: str, where: str) -> None:
+    """Refuse YAML nested deeper than MAX_RECIPE_DEPTH, from the parser's events, before the recursive loader runs."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_RECIPE_DEPTH:
+                raise RecipeError(f"{where}: the YAML nests more than {MAX_RECIPE_DEPTH} levels deep; "
+                                  "a recipe nests a few")
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def _check_size(data: Any, where: str) -> None:
