@@ -19,7 +19,7 @@ import re
 import polars as pl
 
 from curation.verify.normalize import WHITESPACE, portable
-from curation.verify.trace_format import ANSWER_INNER, ANSWER_TAG  # the one definition of the tags
+from curation.verify.trace_format import ANSWER_INNER, ANSWER_TAG, THINK_CLOSE, THINK_OPEN
 
 TAIL_CHARS = 20_000
 SENTENCE_CHARS = 600  # a closing sentence is looked for in this many final characters
@@ -80,9 +80,9 @@ def _stated(sentence: str) -> str | None:
 
 def _closing_sentence(text: str) -> str | None:
     """The answer a closing sentence states; reasoning inside ``<think>`` never counts."""
-    if "<think>" in text and "</think>" not in text:
+    if THINK_OPEN in text and THINK_CLOSE not in text:
         return None
-    sentence = _LAST_SENTENCE.search(text.split("</think>")[-1][-SENTENCE_CHARS:])
+    sentence = _LAST_SENTENCE.search(text.split(THINK_CLOSE)[-1][-SENTENCE_CHARS:])
     return _stated(sentence.group(0)) if sentence else None
 
 
@@ -123,9 +123,9 @@ def _last_expr(text: pl.Expr, pattern: str, inner: str) -> pl.Expr:
 
 
 def _closing_expr(text: pl.Expr) -> pl.Expr:
-    after_think = text.str.split("</think>").list.last().str.slice(-SENTENCE_CHARS)
+    after_think = text.str.split(THINK_CLOSE).list.last().str.slice(-SENTENCE_CHARS)
     sentence = after_think.str.extract(LAST_SENTENCE, 0)
-    unfinished = text.str.contains("<think>", literal=True) & ~text.str.contains("</think>", literal=True)
+    unfinished = text.str.contains(THINK_OPEN, literal=True) & ~text.str.contains(THINK_CLOSE, literal=True)
     return pl.when(~unfinished).then(sentence.str.extract(CLOSING, 1))
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from curation.verify import grade
 from curation.verify.normalize import gold_letter, normalize_answer, option_letter
+from curation.verify.trace_format import ANSWER_CLOSE, ANSWER_OPEN
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _equal(extracted: str, gold: str) -> bool:
-    return grade(f"<answer>{extracted}</answer>", gold).correct
+    return grade(f"{ANSWER_OPEN}{extracted}{ANSWER_CLOSE}", gold).correct
 
 
 def gold_letter_index(gold: str, choices: list[str]) -> int | None:
