@@ -22,11 +22,10 @@ from typing import Any
 from PIL import Image
 
 from curation.store import Snapshot, Store
+from curation.verify.trace_format import INSTRUCTION
 
-# The answer format the paper's traces use and the format reward checks.
-DEFAULT_INSTRUCTION = (
-    "Think step by step inside <think> </think> tags, then give the final answer inside <answer> </answer> tags."
-)
+# The answer format the paper's traces use and the format reward checks (the reason prompts end with it too).
+DEFAULT_INSTRUCTION = INSTRUCTION
 PATCH_FACTOR = 28  # Qwen2.5-VL: patch 14 x spatial merge 2; image sides are multiples of this
 SFT_KINDS = ("sft", "rollouts")  # kinds with a ``response`` column
 GRPO_KINDS = ("grpo", "pool", "sft", "rollouts")

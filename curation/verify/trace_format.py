@@ -30,6 +30,9 @@ from curation.verify.normalize import WHITESPACE, portable
 
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+# What a prompt asks for: the bundled reason templates end with it, and training puts it after the question.
+INSTRUCTION = (f"Think step by step inside {THINK_OPEN} {THINK_CLOSE} tags, then give the final answer inside "
+               f"{ANSWER_OPEN} {ANSWER_CLOSE} tags.")
 # The reasoning of a response (group 1): after the first <think>, up to </think> or, when the block is
 # never closed, the end of the text. Read by the length filter (``count: think``) and the review view.
 THINK_PART = rf"(?s){THINK_OPEN}(.*?)(?:{THINK_CLOSE}|$)"

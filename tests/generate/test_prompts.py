@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curation.generate.prompts import TemplateError, render, template_digest
+from curation.verify.trace_format import INSTRUCTION
 
 
 def test_bundled_reason_template_lists_choices_with_letters_and_never_the_answer():
@@ -14,6 +15,13 @@ def test_bundled_reason_template_lists_choices_with_letters_and_never_the_answer
     assert "Image description:\nTwo bars." in text and "(A) 3\n(B) 7" in text
     assert "Which is largest?" in text and "<answer>" in text
     assert "Choices" not in render("reason_text", {**row, "choices": []})
+
+
+@pytest.mark.parametrize("name", ["reason_text", "reason_image"])
+def test_bundled_reason_templates_ask_for_the_trace_format_as_training_does(name):
+    """The model is asked for the format of trace_format in the words training's prompts use."""
+    row = {"id": "r1", "problem": "How many?", "choices": [], "caption": "Bars.", "metadata": "{}"}
+    assert render(name, row).endswith("\n" + INSTRUCTION)
 
 
 def test_file_and_inline_templates(tmp_path):
