@@ -10,13 +10,13 @@ import textwrap
 import pytest
 
 from curation.filters.correctness import CorrectnessFilter as Correctness
-from curation.filters.length import LengthFilter
 from curation.pipeline import run_recipe
 from curation.recipe import recipe_from_dict
 from curation.stages import code_identity as identity
 from curation.stages.code_identity import code_identity, code_modules
 from curation.stages.reason import ReasonStage as Reason
 from curation.stages.registry import STAGES
+from curation.stages.sample import SampleStage
 from tests.conftest import rollouts_frame
 from tests.generate import conftest as generate_fixtures
 
@@ -93,13 +93,14 @@ def _edit(monkeypatch, suffix: str) -> None:
 
 
 def test_a_grader_change_reaches_the_filters_that_import_it(monkeypatch):
-    before = {cls: code_identity(cls) for cls in (Correctness, LengthFilter, Reason)}
+    before = {cls: code_identity(cls) for cls in (Correctness, SampleStage, Reason)}
     assert code_identity(Correctness) == before[Correctness], "the identity is stable"
     assert "curation.verify.normalize" in code_modules(Correctness)
     assert not {"curation.stages.base", "curation.stages.registry", "curation.rows"} & set(code_modules(Correctness))
     _edit(monkeypatch, "curation/verify/normalize.py")
     assert code_identity(Correctness) != before[Correctness]
-    assert code_identity(LengthFilter) == before[LengthFilter] and code_identity(Reason) == before[Reason]
+    # sample and reason import nothing of the grader's (length does, through trace_format's THINK_PART)
+    assert code_identity(SampleStage) == before[SampleStage] and code_identity(Reason) == before[Reason]
 
 
 def test_framework_and_cli_changes_keep_every_id(monkeypatch):
