@@ -52,3 +52,12 @@ def test_argilla_connection_errors_redact_the_url(monkeypatch):
     with pytest.raises(ReviewError, match="cannot reach Argilla") as raised:
         connect(timeout=2)
     assert SECRET not in str(raised.value) and "***@127.0.0.1:9" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["HF_TOKEN", "ARGILLA_API_KEY", "AWS_SECRET_ACCESS_KEY", "PATH", "openai_api_key"])
+def test_a_recipe_cannot_send_another_services_secret_to_its_server(name):
+    from curation.generate.backends import ConnectionSettings
+
+    with pytest.raises(ValueError, match="api_key_env"):
+        ConnectionSettings(api_key_env=name)
+    assert ConnectionSettings(api_key_env="VLLM_API_KEY").api_key_env == "VLLM_API_KEY"

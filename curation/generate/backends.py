@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import re
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:
     from curation.generate.base import Backend
@@ -20,6 +21,9 @@ BACKENDS = {
 }
 
 
+OTHER_SERVICES_KEYS = ("ARGILLA_API_KEY",)
+
+
 class ConnectionSettings(BaseModel):
     """Where and how fast to ask a model, not what: a generating stage's params carry these too (they are
     not part of a snapshot's content id). Secrets are never here: the key is read from ``api_key_env``."""
@@ -28,13 +32,24 @@ class ConnectionSettings(BaseModel):
 
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
                                  "(openai backend)")
-    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the API key; never stored")
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the API key (a NAME_API_KEY "
+                             "variable); never stored")
     concurrency: int = Field(64, gt=0, description="requests in flight at once (openai)")
     request_timeout: float = Field(600.0, gt=0, description="seconds before one attempt is abandoned")
     max_retries: int = Field(5, ge=0, description="retries after the first attempt on 429/5xx/timeouts/drops")
     stream: bool = Field(False, description="use server-sent events (streaming) instead of one JSON answer")
     engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options "
                                            "(vllm.LLM kwargs; synthetic teacher rates)")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _an_api_key_variable(cls, name: str) -> str:
+        # A recipe names the server and this variable: naming HF_TOKEN, ARGILLA_API_KEY or a cloud secret here
+        # would send that secret to whatever server the recipe names.
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*_API_KEY", name) or name in OTHER_SERVICES_KEYS:
+            raise ValueError(f"api_key_env {name!r}: name an environment variable NAME_API_KEY holding the "
+                             "generation server's key (e.g. OPENAI_API_KEY); the Hub and Argilla tokens are refused")
+        return name
 
     def connection_settings(self) -> dict[str, Any]:
         """These fields and their values (to build a BackendConfig from a stage's params)."""

@@ -99,8 +99,8 @@ def test_images_are_sent_as_data_urls_and_n_choices_returned(chat_server, store)
 
 
 def test_api_key_comes_from_the_environment(chat_server, store, monkeypatch):
-    monkeypatch.setenv("MY_SERVER_KEY", "sk-from-env-1234")
-    backend = backend_for(chat_server, store, api_key_env="MY_SERVER_KEY")
+    monkeypatch.setenv("MY_SERVER_API_KEY", "sk-from-env-1234")
+    backend = backend_for(chat_server, store, api_key_env="MY_SERVER_API_KEY")
     list(backend.generate([request()]))
     assert chat_server.log[0].headers["authorization"] == "Bearer sk-from-env-1234"
     assert "sk-from-env" not in repr(backend.config)
