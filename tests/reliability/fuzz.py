@@ -14,8 +14,10 @@ single slow calls possible, so a benchmark should look at it next to ``max_call_
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -74,6 +76,7 @@ def _format(text: str) -> Any:
 
 
 _WORKDIR = Path(tempfile.mkdtemp(prefix="thinkset-fuzz-"))
+atexit.register(shutil.rmtree, _WORKDIR, ignore_errors=True)
 
 
 def _jsonl_lines(lines: list[Any]) -> bytes:
@@ -92,9 +95,12 @@ def _ingest_jsonl(lines: list[Any]) -> Any:
     from curation.sources.layouts import iter_records
 
     folder = Path(tempfile.mkdtemp(dir=_WORKDIR))
-    (folder / "img.png").write_bytes(_PNG)
-    (folder / "train.jsonl").write_bytes(_jsonl_lines(lines))
-    items = list(iter_records(str(folder)))
+    try:
+        (folder / "img.png").write_bytes(_PNG)
+        (folder / "train.jsonl").write_bytes(_jsonl_lines(lines))
+        items = list(iter_records(str(folder)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     good = sum(line == GOOD_ROW for line in lines)
     kept = sum(isinstance(i, PoolRecord) and i.problem == "Q?" and i.answer == "1" for i in items)
     assert kept >= good, f"{good} good rows in, {kept} out"
