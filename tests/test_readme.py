@@ -50,7 +50,10 @@ def _fresh_clone(tmp_path: Path) -> Path:
 
 def test_readme_commands_run_verbatim_after_make_demo(tmp_path):
     clone = _fresh_clone(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in ("THINKSET_STORE", "VIRTUAL_ENV", "PYTHONPATH")}
+    # a user types `make demo` at a shell: drop what an enclosing `make test` passes down (MAKEFLAGS has -w
+    # under a sub-make, which prints "Leaving directory" after the demo's last line)
+    outer = ("THINKSET_STORE", "VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     env["PYTHONPATH"] = str(clone)
     # `-o install`: the venv is this checkout's, already installed; nothing may reinstall into it
     demo = subprocess.run(["make", "demo", "-o", "install"], cwd=clone, env=env, capture_output=True, text=True)
