@@ -93,3 +93,13 @@ def test_image_ids_never_name_paths_outside_the_image_store(store):
         path = store.images.path(bad)
         assert resolve_inside(store.images.root, path) is not None
         assert not store.images.exists(bad)
+
+
+def test_the_store_refuses_to_write_through_a_symlink_leading_out(store, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (store.root / "snapshots").mkdir(exist_ok=True)
+    (store.root / "snapshots" / "p").symlink_to(outside)
+    with pytest.raises(UnsafeName, match="leads outside the store"):
+        store.writer("p", "pool")
+    assert list(outside.iterdir()) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from curation import __version__
-from curation.safe_paths import check_snapshot_name, resolve_inside
+from curation.safe_paths import UnsafeName, check_snapshot_name, resolve_inside
 from curation.schema import KINDS, row_id
 from curation.store.catalog import Catalog
 from curation.store.images import ImageStore
@@ -50,6 +50,10 @@ class Store:
     def writer(self, name: str, kind: str, **kwargs: Any) -> SnapshotWriter:
         """A writer for the next version of ``name`` (a plain name, see ``check_snapshot_name``); see ``SnapshotWriter``."""
         check_snapshot_name(name)
+        for folder in (self.root / "snapshots" / name, self.root / "tmp"):
+            if folder.exists() and resolve_inside(self.root, folder) is None:  # a planted symlink leading out
+                raise UnsafeName(f"{folder} leads outside the store {self.root} (a symlink); refusing to write "
+                                 "there: remove the link (run `thinkset store verify`)")
         return SnapshotWriter(self.root, self.catalog, self.images, name, kind, **kwargs)
 
     def next_version(self, name: str) -> int:
