@@ -1,6 +1,7 @@
 """The layer rule of docs/architecture.md, checked on the source: every import of ``curation/`` and
 ``training/`` (read with ``ast``, nothing is imported) points to the same or a lower layer, no
-module-level import cycle exists, and parsing a recipe loads no CLI library.
+module-level import cycle exists, parsing a recipe loads no CLI library, and no module finds its
+package data through ``__file__``.
 """
 
 from __future__ import annotations
@@ -222,3 +223,12 @@ def test_parsing_a_recipe_loads_no_cli_library_and_no_training():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_package_files_are_read_with_importlib_resources_not_next_to_the_source():
+    """docs/architecture.md: package data (sql/, data_cards/, recipes/, prompt templates) is read with
+    importlib.resources; a path built from ``__file__`` assumes a source tree a wheel may not have."""
+    uses = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in MODULES.values()
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+            if isinstance(node, ast.Name) and node.id == "__file__"]
+    assert not uses, f"__file__ in {', '.join(uses)}: read the files with importlib.resources instead"

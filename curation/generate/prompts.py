@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from curation.rows import StageFailed
 
-PROMPTS_DIR = Path(__file__).parent / "prompts"
+# Bundled templates are package data (curation/generate/prompts/*.j2), read with importlib.resources.
+PROMPTS = resources.files("curation.generate").joinpath("prompts")
 # Sandboxed: a template comes from a recipe, and a recipe is data; `{{ ''.__class__.__mro__ }}` and other
 # reaches into Python internals raise SecurityError instead of running.
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
@@ -32,13 +34,13 @@ class TemplateError(StageFailed, ValueError):
 
 def template_source(spec: str) -> str:
     """The text of template ``spec`` (bundled name, file path, or inline text)."""
-    bundled = PROMPTS_DIR / f"{spec}.j2"
-    if "\n" not in spec and "{" not in spec and bundled.is_file():
-        return bundled.read_text()
+    bundled = PROMPTS.joinpath(f"{spec}.j2")
+    if "\n" not in spec and "{" not in spec and "/" not in spec and bundled.is_file():
+        return bundled.read_text(encoding="utf-8")
     path = Path(spec)
     if "\n" not in spec and path.suffix in (".j2", ".jinja", ".txt", ".md"):
         if not path.is_file():
-            known = ", ".join(sorted(p.stem for p in PROMPTS_DIR.glob("*.j2")))
+            known = ", ".join(sorted(p.name[:-3] for p in PROMPTS.iterdir() if p.name.endswith(".j2")))
             raise TemplateError(f"prompt_template {spec!r}: no such file (bundled templates: {known})")
         return path.read_text()
     return spec
