@@ -4,7 +4,11 @@ clear message, and nothing raised past the harness."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.reliability.hostile import ingest_hostile, make_hostile_inputs
+
+pytestmark = pytest.mark.slow  # 22 pipeline runs and a real 20000x20000 image
 
 
 def test_hostile_inputs_never_crash_a_run_nor_lose_a_good_row(tmp_path):
