@@ -134,10 +134,10 @@ def iter_records(path: str, layout: str = "auto", columns: dict[str, str] | None
                 parsed = PARSERS[row_layout]({f: row.get(c) for f, c in row_fields.items()}, answer_pattern)
                 images = [image_bytes(value, opened.root) for value in parsed.images]
             except RowError as exc:
-                yield IngestError(index, exc.reason, exc.detail, location=where)
+                yield IngestError(index, exc.reason, exc.detail, location=part.where(where))
                 continue
             except (ValueError, TypeError, KeyError, AttributeError) as exc:  # e.g. a messages cell that is not JSON
-                yield IngestError(index, "unreadable_row", f"{type(exc).__name__}: {exc}", location=where)
+                yield IngestError(index, "unreadable_row", f"{type(exc).__name__}: {exc}", location=part.where(where))
                 continue
             metadata: dict[str, Any] = {
                 "ingest": {"path": path, "split": part.split, "row_index": index, "layout": row_layout},

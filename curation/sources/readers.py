@@ -50,6 +50,19 @@ class SplitRows:
     columns: list[str]
     rows: Iterator[dict[str, Any]]
     schemaless: bool = False
+    position: RowPosition | None = None  # where the last row came from, when rows are read file by file
+
+    def where(self, location: str) -> str:
+        """``location``, plus the file and the row within it of the last row read (when known)."""
+        if self.position is None or self.position.file is None:
+            return location
+        return f"{location}, file {Path(self.position.file).name} row {self.position.row}"
+
+
+@dataclass
+class RowPosition:
+    file: str | None = None
+    row: int = -1
 
 
 @dataclass
@@ -149,12 +162,31 @@ def _dataset_rows(dataset: Any) -> tuple[list[str], Iterator[dict[str, Any]]]:
 
 
 def _files_rows(split: str, files: list[str]) -> SplitRows:
-    """The rows of ``files`` one file after another; the columns are the union of the files' columns."""
-    opened = [_file_rows(file) for file in files]
-    columns = list(dict.fromkeys(column for file_columns, _ in opened for column in file_columns))
+    """The rows of ``files`` one file after another (each opened when its turn comes); the columns are the
+    union of the files' columns; ``position`` follows the file and row being read, for messages."""
+    columns = list(dict.fromkeys(column for file in files for column in _file_columns(file)))
+    position = RowPosition()
+
+    def rows() -> Iterator[Any]:
+        for file in files:
+            for index, row in enumerate(_file_rows(file)[1]):
+                position.file, position.row = file, index
+                yield row
+
     schemaless = all(BUILDERS[Path(f).suffix.lower()] == "json" for f in files)
-    return SplitRows(split=split, columns=columns, rows=chain.from_iterable(rows for _, rows in opened),
-                     schemaless=schemaless)
+    return SplitRows(split=split, columns=columns, rows=rows(), schemaless=schemaless, position=position)
+
+
+def _file_columns(file: str) -> list[str]:
+    """Column names of one data file, read cheaply (a parquet footer, the head of a JSON file); [] if unreadable."""
+    if Path(file).suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(file).names)
+        except Exception:  # noqa: BLE001 - a corrupt file is named when its rows are read
+            return []
+    return _file_rows(file)[0]
 
 
 def _file_rows(file: str) -> tuple[list[str], Iterator[dict[str, Any] | UnreadableRows]]:

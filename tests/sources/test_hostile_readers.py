@@ -92,3 +92,13 @@ def test_nan_inf_mistyped_long_and_invisible_values(tmp_path):
                                           "text_too_long"]
     assert "NaN" not in errors[0].detail and "nan" in errors[0].detail
     assert [(r.problem, r.answer) for r in records] == [("How many sides?", "4"), ("12", "3")]
+
+
+def test_a_quarantined_row_names_its_file_and_row_within_it(tmp_path):
+    pl.DataFrame({"problem": ["a?", "b?"], "answer": ["1", "2"]}).write_parquet(tmp_path / "train-00000-of-00002.parquet")
+    pl.DataFrame({"problem": ["c?", "d?", "e?"], "answer": ["3", None, "5"]}).write_parquet(
+        tmp_path / "train-00001-of-00002.parquet")
+    records, errors = split_results(iter_records(str(tmp_path)))
+    assert len(records) == 4 and len(errors) == 1
+    assert errors[0].row_index == 3 and errors[0].reason == "no_answer"
+    assert errors[0].location.endswith("file train-00001-of-00002.parquet row 1")
