@@ -7,6 +7,7 @@ package data through ``__file__``.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -232,3 +233,19 @@ def test_package_files_are_read_with_importlib_resources_not_next_to_the_source(
             for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
             if isinstance(node, ast.Name) and node.id == "__file__"]
     assert not uses, f"__file__ in {', '.join(uses)}: read the files with importlib.resources instead"
+
+
+def documented_layers() -> dict[str, set[str]]:
+    """The modules of each layer as the table of docs/architecture.md names them (``x.*`` = package x)."""
+    layers = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text().splitlines():
+        row = re.match(r"\| \d+ (\w+) \| (.*?) \|", line)
+        if row:
+            names = re.findall(r"`([^`]+)`", row.group(2))
+            layers[row.group(1).lower()] = {n.removesuffix(".*").replace("/__init__", "") for n in names
+                                            if not n.startswith("*")}
+    return layers
+
+
+def test_the_documented_table_names_the_layers_this_test_enforces():
+    assert documented_layers() == {name: set(prefixes) for name, prefixes in LAYERS}
