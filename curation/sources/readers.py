@@ -25,6 +25,7 @@ from curation.rows import StageFailed
 # File extension -> the `datasets` packaged builder that reads it.
 BUILDERS = {".parquet": "parquet", ".jsonl": "json", ".json": "json", ".csv": "csv", ".arrow": "arrow"}
 SAVED_DATASET_MARKERS = ("dataset_dict.json", "state.json")
+MAX_JSON_DOCUMENT_BYTES = 64 << 20  # a .json starting with "{" is tried as one object below this size
 _HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 
 
@@ -231,12 +232,13 @@ def _guarded(rows: Iterator[Any], location: str) -> Iterator[Any]:
 
 
 def _json_rows(file: Path) -> Iterator[dict[str, Any] | UnreadableRows]:
-    """Objects of a JSON Lines file (or a JSON array), one bad line costing only itself."""
+    """Objects of a JSON Lines file (or, for .json, a JSON array or one object), one bad line costing only itself."""
     if file.suffix.lower() == ".json":
         with open(file, "rb") as handle:
             first = handle.read(1024).lstrip()[:1]
-        values = _json_array(file) if first == b"[" else None
-        if values is not None:  # a JSON array of objects; else the file is read as JSON Lines
+        whole = first == b"[" or (first == b"{" and file.stat().st_size <= MAX_JSON_DOCUMENT_BYTES)
+        values = _json_document(file) if whole else None
+        if values is not None:  # a JSON array of objects (or one object); else the file is read as JSON Lines
             for number, value in enumerate(values, start=1):
                 yield value if isinstance(value, dict) else UnreadableRows(
                     "not_json", f"{file} item {number}: a JSON {type(value).__name__}, not an object", str(file))
@@ -267,9 +269,10 @@ def _json_line(raw: bytes, number: int, file: str) -> dict[str, Any] | Unreadabl
     return value
 
 
-def _json_array(file: Path) -> list[Any] | None:
+def _json_document(file: Path) -> list[Any] | None:
+    """The file as one JSON document: an array's items, or one object as one row; None if it is not one."""
     try:
         values = json.loads(file.read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
-    return values if isinstance(values, list) else None
+    return values if isinstance(values, list) else [values] if isinstance(values, dict) else None

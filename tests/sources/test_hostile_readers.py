@@ -102,3 +102,16 @@ def test_a_quarantined_row_names_its_file_and_row_within_it(tmp_path):
     assert len(records) == 4 and len(errors) == 1
     assert errors[0].row_index == 3 and errors[0].reason == "no_answer"
     assert errors[0].location.endswith("file train-00001-of-00002.parquet row 1")
+
+
+def test_json_files_as_an_array_one_pretty_object_or_json_lines(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "train.json").write_text(json.dumps([good(0), 5, good(1)], indent=2))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "train.json").write_text(json.dumps(good(2), indent=2))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "train.json").write_text(json.dumps(good(3)) + "\n" + json.dumps(good(4)) + "\n")
+    array_records, array_errors = split_results(iter_records(str(tmp_path / "a")))
+    assert [r.answer for r in array_records] == ["1", "2"] and "item 2" in array_errors[0].detail
+    assert [r.answer for r in split_results(iter_records(str(tmp_path / "b")))[0]] == ["3"]
+    assert [r.answer for r in split_results(iter_records(str(tmp_path / "c")))[0]] == ["4", "5"]
