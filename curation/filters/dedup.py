@@ -9,6 +9,12 @@ duplicate.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
 import polars as pl
 from pydantic import Field
 
@@ -28,6 +34,10 @@ class DedupParams(StageParams):
     ngram: int = Field(3, ge=1, description="words per shingle for near duplicates")
     permutations: int = Field(64, ge=8, le=256, description="MinHash permutations (bands x rows)")
     bands: int = Field(16, ge=1, description="LSH bands; permutations must divide evenly")
+
+
+SPILL_PARTITIONS = 16  # hash partitions of the exact keys on disk: memory holds one partition's keys at a time
+JOIN_CHUNK_ROWS = 500_000  # rows per piece of pass 2: an order-keeping join over everything buffers more with size
 
 
 # Whitespace runs other than a lone space: replacing only these with " " gives the same text as
@@ -64,12 +74,51 @@ def near_duplicate_of(frame: pl.DataFrame, p: DedupParams) -> pl.DataFrame:
                         schema={"id": pl.Utf8, "near_of": pl.Utf8})
 
 
+def spilled_exact_duplicates(frame: pl.LazyFrame, key: pl.Expr, spill: Path) -> pl.LazyFrame:
+    """``_row``, ``duplicate_of`` of every exact duplicate (not of kept rows), with flat memory.
+
+    Pass 1 streams (row, id, key) into ``SPILL_PARTITIONS`` parquet partitions by key hash; each partition is
+    deduplicated on its own (rows with equal keys share a partition), keeping the smallest id (ties: the first
+    row). Only the duplicates are written back, so the join of pass 2 holds them, never one entry per row.
+    """
+    keys_dir = spill / "keys"
+    indexed = frame.with_row_index("_row")
+    indexed.select("_row", "id", key.alias("dedup_key")).with_columns(
+        (pl.col("dedup_key") % SPILL_PARTITIONS).alias("_part")
+    ).sink_parquet(pl.PartitionBy(keys_dir, key="_part", include_key=False), mkdir=True)
+    parts: dict[Path, list[Path]] = {}
+    for file in sorted(keys_dir.rglob("*.parquet")):
+        parts.setdefault(file.parent, []).append(file)
+    found = []
+    for index, files in enumerate(parts.values()):
+        keys = pl.read_parquet(files)
+        firsts = keys.sort("id", "_row").group_by("dedup_key").agg(
+            pl.col("id").first().alias("duplicate_of"), pl.col("_row").first().alias("_first_row"))
+        duplicates = keys.join(firsts, on="dedup_key").filter(pl.col("_row") != pl.col("_first_row"))
+        path = spill / f"duplicates-{index:03d}.parquet"
+        duplicates.select("_row", "duplicate_of").write_parquet(path)
+        found.append(str(path))
+    shutil.rmtree(keys_dir, ignore_errors=True)
+    if not found:
+        return pl.LazyFrame(schema={"_row": indexed.collect_schema()["_row"], "duplicate_of": pl.Utf8})
+    return pl.scan_parquet(found)
+
+
 @register_stage
 class DedupFilter(Stage):
     type = "dedup"
     Params = DedupParams
     scope = "global"
     description = "drop exact and (optionally) near-duplicate rows, keeping the smallest id per cluster"
+
+    def __init__(self, params: StageParams, ctx: Any) -> None:
+        super().__init__(params, ctx)
+        self._spills: list[Path] = []
+
+    def close(self) -> None:
+        for spill in self._spills:
+            shutil.rmtree(spill, ignore_errors=True)
+        self._spills.clear()
 
     def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         p: DedupParams = self.params  # type: ignore[assignment]
@@ -78,6 +127,8 @@ class DedupFilter(Stage):
         if missing:
             raise ValueError(f"dedup: columns {missing} are not in the data (columns: {', '.join(schema)})")
         key = pl.concat_str([normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
+        if p.near_threshold is None:
+            return self._exact_only(frame, key)
         # pass 1 keeps only (key, id, position) per row, in memory; pass 2 streams the whole rows past
         # that small table. One query joining the rows with an aggregate of themselves would hold every
         # response in memory until the aggregate is done.
@@ -104,3 +155,18 @@ class DedupFilter(Stage):
         detail = pl.format("{} duplicate of {}", kind, pl.col("duplicate_of"))
         drop = ["_row", "_exact"]
         return frame.with_columns(decide(pl.col("duplicate_of").is_null(), "duplicate", detail)).drop(drop)
+
+    def _exact_only(self, frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
+        """Exact duplicates only: keys spilled to disk by hash partition (flat memory at any row count)."""
+        base = self.ctx.work_dir if self.ctx.work_dir is not None else Path(tempfile.gettempdir())
+        spill = base / f"dedup-spill-{uuid.uuid4().hex[:8]}"
+        self._spills.append(spill)  # the returned plan reads it; close() removes it after the run
+        duplicates = spilled_exact_duplicates(frame, key, spill)
+        rows = frame.select(pl.len()).collect().item()
+        pieces = [frame.slice(start, JOIN_CHUNK_ROWS).with_row_index("_row", offset=start).join(
+            duplicates.filter(pl.col("_row").is_between(start, start + JOIN_CHUNK_ROWS - 1)), on="_row",
+            how="left", maintain_order="left") for start in range(0, max(rows, 1), JOIN_CHUNK_ROWS)]
+        frame = pl.concat(pieces, how="vertical")
+        detail = pl.format("exact duplicate of {}", pl.col("duplicate_of"))
+        return frame.select(pl.exclude("_row", "duplicate_of"), key.alias("dedup_key"), "duplicate_of").with_columns(
+            decide(pl.col("duplicate_of").is_null(), "duplicate", detail))
