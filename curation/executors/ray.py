@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import pyarrow as pa
 from curation.executors.base import SegmentRun, build_stage
 from curation.executors.local import LocalExecutor, StageTally, emit
 from curation.faults import faultpoint
+from curation.generate.stage import GenerationStage
 from curation.progress import progress_bar
 from curation.queued_writes import QueuedWriter
 from curation.recipe import Recipe, StageSpec
@@ -46,8 +48,20 @@ def _from_ipc(payload: bytes) -> pl.DataFrame:
     return pl.read_ipc(io.BytesIO(payload))
 
 
+def replicas(stage: Stage) -> list[str]:
+    """Server replicas of a generating stage: its ``base_url`` may list several, comma-separated."""
+    if not isinstance(stage, GenerationStage):
+        return []
+    urls = [u.strip() for u in str(stage.option("base_url") or "").split(",") if u.strip()]
+    return urls if len(urls) > 1 else []
+
+
 class BatchWorker:
-    """One Ray actor of a ``map_batches`` pool: the group's stages, built once, applied to each batch."""
+    """One Ray actor of a ``map_batches`` pool: the group's stages, built once, applied to each batch.
+
+    A generating stage whose ``base_url`` lists several server replicas gets one instance per replica (each
+    with its client and the shared generation cache); a batch goes to the replica its first row id hashes to,
+    so the requests of a run spread over every replica whatever the number of actors."""
 
     def __init__(self, recipe: Recipe, store_root: str, options: dict[str, Any],
                  specs: list[tuple[int, StageSpec]], expected_rows: int | None) -> None:
@@ -56,8 +70,21 @@ class BatchWorker:
         store = Store(store_root)
         self.specs = specs
         self.stages: list[Stage] = [build_stage(recipe, store, options, i, spec, progress=False) for i, spec in specs]
-        for stage in self.stages:
+        self.per_replica: dict[int, list[Stage]] = {}
+        for position, ((index, spec), stage) in enumerate(zip(specs, self.stages, strict=True)):
+            urls = replicas(stage)
+            if urls:
+                self.per_replica[position] = [build_stage(recipe, store, {**options, f"{spec.name}.base_url": url},
+                                                          index, spec, progress=False) for url in urls]
+        for stage in [*self.stages, *[copy for group in self.per_replica.values() for copy in group]]:
             stage.prepare(expected_rows)
+
+    def stage_for(self, position: int, batch: pl.DataFrame) -> Stage:
+        copies = self.per_replica.get(position)
+        if not copies:
+            return self.stages[position]
+        first = str(batch["id"][0]) if "id" in batch.columns and batch.height else ""
+        return copies[zlib.crc32(first.encode()) % len(copies)]
 
     def __call__(self, table: pa.Table) -> pa.Table:
         batch = pl.from_arrow(table)
@@ -68,11 +95,11 @@ class BatchWorker:
             rejected.append(rejection_frame(rows, stage_index, stage))
 
         counts = []
-        for stage, (index, spec) in zip(self.stages, self.specs, strict=True):
+        for position, (index, spec) in enumerate(self.specs):
             tally = StageTally(index, spec)
             started = time.perf_counter()
             tally.rows_in = batch.height
-            batch = tally.split(stage.process_batch(batch), reject)
+            batch = tally.split(self.stage_for(position, batch).process_batch(batch), reject)
             counts.append({"rows_in": tally.rows_in, "rows_out": tally.rows_out, "reasons": dict(tally.reasons),
                            "seconds": time.perf_counter() - started})
         rejections = pl.concat(rejected, how="vertical") if rejected else None
@@ -80,7 +107,8 @@ class BatchWorker:
                          "tallies": [json.dumps(counts)]}, schema=RESULT_SCHEMA)
 
     def __del__(self) -> None:
-        for stage in getattr(self, "stages", []):
+        copies = [stage for group in getattr(self, "per_replica", {}).values() for stage in group]
+        for stage in [*getattr(self, "stages", []), *copies]:
             try:
                 stage.close()
             except Exception:  # noqa: BLE001 - an actor going away must not fail on a pool already gone

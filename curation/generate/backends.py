@@ -18,6 +18,7 @@ BACKENDS = {
     "vllm": "curation.generate.vllm:VLLMBackend",
     "transformers": "curation.generate.transformers:TransformersBackend",
     "synthetic": "curation.generate.synthetic:SyntheticBackend",
+    "ray-vllm": "curation.generate.ray_llm:RayLLMBackend",  # ray.data.llm + vLLM on a Ray cluster (GPUs)
 }
 
 
