@@ -158,6 +158,7 @@ class DedupFilter(Stage):
 
     def _exact_only(self, frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
         """Exact duplicates only: keys spilled to disk by hash partition (flat memory at any row count)."""
+        frame = frame.drop("dedup_key", "duplicate_of", strict=False)  # an earlier dedup's scores: recomputed here
         base = self.ctx.work_dir if self.ctx.work_dir is not None else Path(tempfile.gettempdir())
         spill = base / f"dedup-spill-{uuid.uuid4().hex[:8]}"
         self._spills.append(spill)  # the returned plan reads it; close() removes it after the run
