@@ -22,12 +22,13 @@ from curation.store import Store
 console = Console(width=WIDTH)
 err_console = stderr_console()  # the one stderr console: errors, progress bars and run summaries
 
-StoreOption = Annotated[Path | None, typer.Option("--store", envvar="THINKSET_STORE",
-                                                  help="store folder (default ./thinkset-store)")]
+StoreOption = Annotated[str | None, typer.Option("--store", envvar="THINKSET_STORE",
+                                                 help="store folder or URL (file://, s3://, gs://; "
+                                                      "default ./thinkset-store)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
-def open_store(store: Path | None) -> Store:
+def open_store(store: str | Path | None) -> Store:
     """The store at ``store`` (``--store`` / THINKSET_STORE), or the default ``./thinkset-store``."""
     return Store(store)
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from curation.commands.common import JsonOption, StoreOption, console, open_store, print_json, table
+from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
 
 store_app = typer.Typer(help="Verify a store's files against its catalog and remove crash leftovers.",
                         no_args_is_help=True)
@@ -69,3 +69,18 @@ def gc(store: StoreOption = None, json_out: JsonOption = False,
 
 def register(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
+
+
+@store_app.command("rebuild-catalog")
+def rebuild_catalog(store: StoreOption = None, json_out: JsonOption = False) -> None:
+    """A store URL (file://, s3://, gs://): list in the local catalog every snapshot published there (manifest
+    records under manifests/), fetching its files into the local cache. Safe to run again."""
+    st = open_store(store)
+    try:
+        added = st.rebuild_catalog()
+    except ValueError as exc:
+        fail(str(exc))
+    if json_out:
+        print_json({"store": st.url, "catalog": str(st.catalog.path), "added": added})
+    else:
+        console.print(f"{len(added)} snapshot(s) added to the catalog {st.catalog.path} from {st.url}")

@@ -12,7 +12,9 @@ from curation import __version__
 from curation.safe_paths import UnsafeName, check_snapshot_name, resolve_inside
 from curation.schema import KINDS, row_id
 from curation.store.catalog import Catalog
+from curation.store.fs import StoreFS, cache_dir_for, is_url
 from curation.store.images import ImageStore
+from curation.store.remote import RemoteStore
 from curation.store.snapshot import Snapshot, SnapshotInfo
 from curation.store.writer import SnapshotWriter
 
@@ -24,8 +26,9 @@ class SnapshotNotFound(LookupError):
     """A snapshot reference names nothing in the catalog."""
 
 
-def default_store_path() -> Path:
-    return Path(os.environ.get("THINKSET_STORE") or DEFAULT_STORE)
+def default_store_path() -> str | Path:
+    root = os.environ.get("THINKSET_STORE") or DEFAULT_STORE
+    return root if is_url(root) else Path(root)
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:
@@ -41,7 +44,12 @@ class Store:
     """A store folder: snapshots on disk, images by hash, and the catalog (``curation.store.catalog``) that lists them."""
 
     def __init__(self, root: str | Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_store_path()
+        root = root if root is not None else default_store_path()
+        # A URL store (file://, s3://, gs://): files are published there (curation.store.remote); the catalog
+        # and a read cache stay in a local folder, which `rebuild_catalog` can make again anywhere.
+        self.url = str(root) if is_url(root) else None
+        self.remote = RemoteStore(StoreFS(str(root))) if self.url else None
+        self.root = cache_dir_for(str(root)) if self.url else Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.images = ImageStore(self.root / "images")
         self.catalog = Catalog(self.root / "catalog.duckdb", root=self.root)
@@ -54,7 +62,16 @@ class Store:
             if folder.exists() and resolve_inside(self.root, folder) is None:  # a planted symlink leading out
                 raise UnsafeName(f"{folder} leads outside the store {self.root} (a symlink); refusing to write "
                                  "there: remove the link (run `thinkset store verify`)")
-        return SnapshotWriter(self.root, self.catalog, self.images, name, kind, **kwargs)
+        writer = SnapshotWriter(self.root, self.catalog, self.images, name, kind, **kwargs)
+        writer.remote = self.remote
+        return writer
+
+    def rebuild_catalog(self) -> list[str]:
+        """A URL store: list every snapshot published at the URL that the local catalog lacks (ids added)."""
+        if self.remote is None:
+            raise ValueError(f"store {self.root} is a local folder: its catalog is rebuilt from nothing else; "
+                             "rebuild-catalog is for a store URL (file://, s3://, gs://)")
+        return self.remote.rebuild_catalog(self.root, self.catalog, self.images)
 
     def next_version(self, name: str) -> int:
         return self.catalog.next_version(name)

@@ -27,6 +27,7 @@ from curation.store.catalog import Catalog
 from curation.store.commit import FunnelCount, ReasonCount, SnapshotCommit
 from curation.store.identity import content_id
 from curation.store.images import ImageStore
+from curation.store.remote import RemoteStore
 from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo
 
 
@@ -71,6 +72,8 @@ _TARGET_EXISTS = (errno.EEXIST, errno.ENOTEMPTY)
 
 class SnapshotWriter:
     """Collects shards, rejections and funnel counts; ``commit()`` publishes them as ``name@vN``."""
+
+    remote: RemoteStore | None = None  # a URL store: files published there before the catalog lists them
 
     def __init__(
         self,
@@ -198,6 +201,8 @@ class SnapshotWriter:
             edge_detail_json=json.dumps(self.edge_detail, default=str), funnel=tuple(self._funnel),
             reasons=tuple(self._reasons),
             rejection_files=tuple(str(p) for p in sorted((final / REJECTIONS_DIR).glob("*.parquet"))))
+        if self.remote is not None:  # unique keys, manifest record last: no rename needed on object storage
+            self.remote.publish(commit, self.images)
         before_catalog_commit(commit)
         self.catalog.commit_snapshot(commit)
         for path in final.rglob("*"):
