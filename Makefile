@@ -52,6 +52,11 @@ test: install argilla-venv
 	$(BIN)/python -m pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
+# The Ray executor, distributed generation and the store on a URL alone (a local Ray, 2 CPUs; moto's S3 server).
+# `make test` runs them too: Ray is in the `all` extra and these take a few minutes.
+test-distributed: install
+	$(BIN)/python -m pytest -q tests/executors tests/store/test_remote_store.py tests/generate/test_ray_llm_backend.py
+
 lint: install
 	$(BIN)/ruff check curation training tests benchmarks
 
