@@ -15,8 +15,10 @@ every node can reach (a shared filesystem), because workers read the parent's sh
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import re
 import time
 import zlib
 from pathlib import Path
@@ -115,6 +117,9 @@ class BatchWorker:
                 pass
 
 
+_RAISED = re.compile(r"^(?P<cls>curation(?:\.\w+)+): (?P<message>.+)$", re.MULTILINE)
+
+
 def _stage_failure(exc: BaseException) -> StageFailed | None:
     """The StageFailed a worker raised, out of Ray's wrappers (RayTaskError.cause, __cause__ chains)."""
     seen: set[int] = set()
@@ -127,6 +132,18 @@ def _stage_failure(exc: BaseException) -> StageFailed | None:
         if isinstance(current, StageFailed):
             return current
         todo.extend([getattr(current, "cause", None), current.__cause__, current.__context__])
+    # Ray Data's UserCodeException may arrive without its cause: the worker's traceback text names it
+    for match in reversed(list(_RAISED.finditer(str(exc)))):
+        module, _, name = match.group("cls").rpartition(".")
+        try:
+            found = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError, ValueError):
+            continue
+        if isinstance(found, type) and issubclass(found, StageFailed):
+            try:
+                return found(match.group("message"))
+            except TypeError:
+                return StageFailed(match.group("message"))
     return None
 
 
@@ -181,7 +198,7 @@ class RayExecutor(LocalExecutor):
         except Exception as exc:
             failure = _stage_failure(exc)
             if failure is not None and failure is not exc:
-                raise type(failure)(str(failure)) from exc
+                raise failure from None  # the stage's own message, as on one machine (Ray's trace is in its logs)
             raise
         return out_files
 
