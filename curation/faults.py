@@ -1,5 +1,5 @@
 """Fault injection for crash tests: ``THINKSET_FAULTPOINT=name:count`` SIGKILLs the process the count-th time
-the named point is hit (several points: ``a:1,b:3``).
+the named point is hit (several points: ``a:1,b:3``); ``THINKSET_FAULTPOINT_LOG=FILE`` lists every hit.
 
 Points sit where a crash is the most damaging (between shards, inside the snapshot's atomic publish, inside a
 catalog transaction, during image and generation-cache writes). Unset, ``faultpoint`` is one dict lookup.
@@ -12,6 +12,7 @@ import signal
 from collections import Counter
 
 ENV = "THINKSET_FAULTPOINT"
+LOG_ENV = "THINKSET_FAULTPOINT_LOG"  # a file: every point hit is appended, one name a line (to plan kills)
 POINTS = (
     "generate.result",       # a generation result handed to the cache, maybe not committed yet
     "generate.cache_commit",  # inside the generation cache's SQLite transaction
@@ -21,7 +22,6 @@ POINTS = (
     "writer.publish",        # the folder renamed into snapshots/<name>/vN, not yet in the catalog
     "catalog.transaction",   # every statement of a catalog write run, COMMIT not yet
     "pipeline.batch",        # a batch through the stages of a segment
-    "iterate.step",          # between two steps of `thinkset iterate`
 )
 _hits: Counter[str] = Counter()
 
@@ -36,9 +36,12 @@ def _armed(spec: str) -> dict[str, int]:
 
 def faultpoint(name: str) -> None:
     """SIGKILL this process when ``name`` is armed in ``THINKSET_FAULTPOINT`` and hit for the armed time."""
-    spec = os.environ.get(ENV)
-    if not spec:
+    spec, log = os.environ.get(ENV), os.environ.get(LOG_ENV)
+    if not spec and not log:
         return
     _hits[name] += 1
-    if _armed(spec).get(name) == _hits[name]:
+    if log:
+        with open(log, "a") as handle:
+            handle.write(name + "\n")
+    if spec and _armed(spec).get(name) == _hits[name]:
         os.kill(os.getpid(), signal.SIGKILL)
