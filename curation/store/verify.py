@@ -89,16 +89,22 @@ def _verify_snapshot(store: Store, info: SnapshotInfo, report: VerifyReport) -> 
         problem("catalog_row_without_files", info.path, "the catalog lists this snapshot but its folder is gone")
         return
     manifest_path = info.path / MANIFEST
+    row = store.catalog.artifact(info.id) or {}
+    committed = json.loads(row["manifest"]) if isinstance(row.get("manifest"), str) else row.get("manifest") or {}
     try:
-        manifest = json.loads(manifest_path.read_text())
+        on_disk = json.loads(manifest_path.read_text())
     except FileNotFoundError:
-        problem("missing", manifest_path, "the snapshot's manifest is gone")
-        return
+        problem("missing", manifest_path, "the snapshot's manifest is gone (its files are checked against the "
+                                          "catalog's copy)")
+        on_disk = None
     except (OSError, ValueError) as exc:
         problem("corrupt", manifest_path, f"the manifest is not readable JSON ({exc})")
-        return
-    if manifest.get("id") != info.id:
-        problem("corrupt", manifest_path, f"the manifest names snapshot {manifest.get('id')!r}, the catalog {info.id}")
+        on_disk = None
+    if on_disk is not None and (on_disk.get("id") != info.id or any(
+            on_disk.get(key) != committed.get(key) for key in ("shards", "rejections") if key in committed)):
+        problem("corrupt", manifest_path, "the manifest differs from the catalog's copy of it")
+    # The catalog's copy was committed with the snapshot: the reference, whatever happened to the file.
+    manifest = committed if committed.get("shards") else on_disk or {}
     entries = list(manifest.get("shards", [])) + list(manifest.get("rejections", []))
     for entry in entries:
         report.files_checked += 1

@@ -104,6 +104,14 @@ def test_each_kind_of_damage_is_named(filled):
 def test_a_catalog_row_without_its_folder_and_a_lost_manifest_are_named(filled):
     a, b = filled.open("pool-a"), filled.open("pool-b")
     damage(a.path / "manifest.json")
+    flipped = bytearray(a.files[0].read_bytes())
+    flipped[len(flipped) // 2] ^= 0xFF
+    damage(a.files[0], bytes(flipped))  # still found: the catalog keeps a copy of the manifest
+    assert ("corrupt", a.files[0].relative_to(filled.root).as_posix()) in problems(filled)
+    tampered = json.loads((b.path / "manifest.json").read_text())
+    tampered["shards"][0]["sha256"] = "0" * 64
+    damage(b.path / "manifest.json", json.dumps(tampered).encode())
+    assert ("corrupt", "snapshots/pool-b/v1/manifest.json") in problems(filled, quick=True)
     for path in b.path.rglob("*"):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     os.rename(b.path, filled.root / "elsewhere")
