@@ -80,12 +80,13 @@ class Store:
                           metadata: dict[str, Any] | None = None,
                           edges: list[tuple[str, str]] | None = None) -> str:
         """Register a non-snapshot artifact (a model, a review) with edges (parent_id, edge_kind) into it."""
-        version = self.catalog.next_version(name)
-        created_at = datetime.now(UTC).replace(tzinfo=None)
-        artifact_id = row_id(artifact_type, name, version, created_at.isoformat())
-        self.catalog.insert_artifact(artifact_id=artifact_id, name=name, version=version, kind=kind,
-                                     artifact_type=artifact_type, path=str(path), code_version=__version__,
-                                     created_at=created_at, metadata=metadata or {}, edges=edges or [])
+        with self.catalog.write_lock():  # the version read and its insert, with no other writer in between
+            version = self.catalog.next_version(name)
+            created_at = datetime.now(UTC).replace(tzinfo=None)
+            artifact_id = row_id(artifact_type, name, version, created_at.isoformat())
+            self.catalog.insert_artifact(artifact_id=artifact_id, name=name, version=version, kind=kind,
+                                         artifact_type=artifact_type, path=str(path), code_version=__version__,
+                                         created_at=created_at, metadata=metadata or {}, edges=edges or [])
         return artifact_id
 
     def add_edge(self, src_id: str, dst_id: str, kind: str, detail: dict[str, Any] | None = None) -> None:

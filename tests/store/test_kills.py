@@ -75,3 +75,38 @@ def test_a_run_killed_anywhere_resumes_to_the_same_store(point, server, baseline
     report = verify_store(store)
     assert report.ok, report.problems
     assert store_state(store) == expected, "gc removed nothing a snapshot needs"
+
+
+def test_iterate_killed_inside_a_snapshot_publish_resumes_clean(tmp_path):
+    """`thinkset iterate` (one tiny iteration) SIGKILLed inside the atomic publish of its third snapshot (the
+    teacher's rollouts), then run again: the loop finishes, every snapshot and model exists once, and after
+    `store gc` the store verifies clean."""
+    import yaml
+
+    from tests.training.loop.test_iterate import LOOP
+    from training.loop.config import load_loop
+    from training.loop.iterate import loop_status
+    from training.loop.state import LoopState
+
+    loop = {**LOOP, "iterations": LOOP["iterations"][:1], "pool": {"name": "pool-t", "synthetic": {"n": 40, "seed": 0}}}
+    recipe, store_path = tmp_path / "loop.yaml", tmp_path / "store"
+    recipe.write_text(yaml.safe_dump(loop))
+    killed = thinkset(["iterate", str(recipe)], store_path, faultpoint="writer.publish:3", timeout=900)
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    store = Store(store_path)
+    assert damage(store) == [], "nothing partial is listed"
+    unlisted = [p for p in (store_path / "snapshots").glob("*/v*") if p.resolve() not in
+                {s.path.resolve() for s in store.list()}]
+    assert len(unlisted) == 1, "killed with its folder in place, before the catalog listed it"
+
+    again = thinkset(["iterate", str(recipe)], store_path, timeout=900)
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-3000:]
+    assert all(row["status"] == "done" for row in loop_status(store, load_loop(recipe)))
+    assert all(info.version == 1 for info in store.list()), "the killed publish's version was reused"
+    assert all(model["version"] == 1 for model in store.artifacts("model"))
+    trainer_runs = [(e["iteration"], e["step"]) for e in LoopState(store, "t-loop").events("trainer_run")]
+    assert sorted(trainer_runs) == [(1, "grpo-train"), (1, "sft-train")], "killed before training: once each"
+    collect = thinkset(["store", "gc", "--yes"], store_path)
+    assert collect.returncode == 0, collect.stderr[-2000:]
+    report = verify_store(store)
+    assert report.ok, report.problems

@@ -28,6 +28,8 @@ HOLDER = textwrap.dedent("""
         Path(sys.argv[2] + ".held").touch()
         while not Path(sys.argv[2]).exists():
             time.sleep(0.02)
+        if sys.argv[3] == "register":  # commits a version of "m" just before it lets go
+            store.register_artifact(name="m", kind="model", path="first")
 """)
 
 
@@ -107,3 +109,27 @@ def test_a_read_waits_out_a_commit_holding_the_catalog_file(store, make_pool, tm
     finally:
         release.touch()
         holder.wait(30)
+
+
+def test_a_version_is_read_under_the_lock_that_commits_it(store, tmp_path):
+    """Two processes registering the same name: the second reads the next version only once it holds the lock,
+    so it never takes a version the first committed while it waited (before: a UNIQUE constraint error)."""
+    import threading
+
+    release = tmp_path / "release"
+    holder = start_holder(store, release, "register")
+    waiting = threading.Event()
+    store.catalog.lock.notice = lambda message: waiting.set()
+    registered: list[str] = []
+    second = threading.Thread(target=lambda: registered.append(
+        store.register_artifact(name="m", kind="model", path="second")))
+    second.start()
+    try:
+        assert waiting.wait(60), "the second writer never queued"
+        release.touch()
+        second.join(120)
+    finally:
+        release.touch()
+        holder.wait(30)
+    assert registered, "the second registration failed"
+    assert sorted((a["version"], a["path"]) for a in store.artifacts("model")) == [(1, "first"), (2, "second")]

@@ -106,6 +106,12 @@ def save_eval(store: Store, result: EvalResult, key: str, rows: pl.DataFrame, *,
     result.rows_path = str(rows_path)
     relative = str(rows_path.relative_to(store.root))
     base_name = eval_name(result.model, result.snapshot.split("@")[0])
+    with store.catalog.write_lock():  # the version read and its insert, with no other writer in between
+        return _register(store, result, rows, key, model_identity, base_name, relative)
+
+
+def _register(store: Store, result: EvalResult, rows: pl.DataFrame, key: str, model_identity: str, base_name: str,
+              relative: str) -> EvalResult:
     version = store.catalog.next_version(base_name)
     result.name = f"{base_name}@v{version}"
     created_at = datetime.now(UTC).replace(tzinfo=None)
