@@ -8,6 +8,8 @@ FEATURES.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from curation import __version__
@@ -15,6 +17,7 @@ from curation.checks import cli as checks_cli
 from curation.commands import pool, recipes, run, snapshots, stages, store
 from curation.publish import cli as publish_cli
 from curation.review import cli as review_cli
+from curation.store.catalog import CatalogBusy
 from training import cli as training_cli
 from training.eval import cli as eval_cli
 from training.loop import cli as loop_cli
@@ -42,7 +45,11 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except CatalogBusy as exc:  # another process held the catalog file far longer than a commit takes
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from curation.store.snapshot import SnapshotInfo
 SQL_PACKAGE = "sql"  # the top-level sql/ folder, shipped as a package so a wheel install has it
 _STATEMENT = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 LOCK_RETRY_S = 60.0  # how long a connection waits out another process's DuckDB lock (commits take well under 1 s)
+LOCK_RETRY_ENV = "THINKSET_CATALOG_WAIT_S"  # overrides LOCK_RETRY_S
 
 
 class CatalogBusy(RuntimeError):
@@ -131,7 +133,8 @@ class Catalog:
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Open the catalog; while another process holds DuckDB's lock on the file (a reader's shared lock or a
         writer's commit), retry with backoff for up to ``LOCK_RETRY_S`` seconds."""
-        deadline = time.monotonic() + LOCK_RETRY_S
+        patience = float(os.environ.get(LOCK_RETRY_ENV) or LOCK_RETRY_S)
+        deadline = time.monotonic() + patience
         delay = 0.005
         while True:
             try:
@@ -141,7 +144,8 @@ class Catalog:
                     raise
                 if time.monotonic() >= deadline:
                     raise CatalogBusy(f"the catalog {self.path} stayed locked by another process for "
-                                      f"{LOCK_RETRY_S:.0f} s ({exc}); try again when it is done") from None
+                                      f"{patience:g} s ({exc}); try again when it is done, or wait longer "
+                                      f"with {LOCK_RETRY_ENV}") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
 

@@ -133,3 +133,19 @@ def test_a_version_is_read_under_the_lock_that_commits_it(store, tmp_path):
         holder.wait(30)
     assert registered, "the second registration failed"
     assert sorted((a["version"], a["path"]) for a in store.artifacts("model")) == [(1, "first"), (2, "second")]
+
+
+def test_a_catalog_held_too_long_is_a_clear_error_not_a_traceback(store, make_pool, tmp_path):
+    make_pool(2)
+    release = tmp_path / "release"
+    holder = start_holder(store, release, "catalog")  # a process keeping the catalog file open, as no commit does
+    try:
+        listed = subprocess.run([sys.executable, "-m", "curation.cli", "snapshots", "list", "--store",
+                                 str(store.root)], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "PYTHONPATH": str(ROOT), "THINKSET_CATALOG_WAIT_S": "0.5"})
+    finally:
+        release.touch()
+        holder.wait(30)
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr, listed.stderr[-2000:]
+    assert listed.stderr.startswith(f"error: the catalog {store.root / 'catalog.duckdb'} stayed locked")
+    assert "THINKSET_CATALOG_WAIT_S" in listed.stderr
