@@ -56,16 +56,18 @@ WITH RECURSIVE up(src_id, dst_id, kind, depth) AS (
     SELECT e.src_id, e.dst_id, e.kind, up.depth + 1 FROM edges e JOIN up ON e.dst_id = up.src_id
     -- an eval snapshot a stage only compared against (decontamination) is listed, its ancestry is not walked
     WHERE up.depth < 64 AND up.kind <> 'decontaminated_against'
-)
+),
+-- an edge reached by several paths (a loop's models share ancestors) is listed once, at its nearest depth
+nearest AS (SELECT src_id, dst_id, kind, min(depth) AS depth FROM up GROUP BY src_id, dst_id, kind)
 SELECT 'ancestor' AS direction, up.depth, up.kind, s.id AS src_id, s.name AS src_name,
        s.version AS src_version, s.kind AS src_kind, d.id AS dst_id, d.name AS dst_name,
        d.version AS dst_version, d.kind AS dst_kind
-FROM up JOIN artifacts s ON s.id = up.src_id JOIN artifacts d ON d.id = up.dst_id
+FROM nearest up JOIN artifacts s ON s.id = up.src_id JOIN artifacts d ON d.id = up.dst_id
 UNION ALL
 SELECT 'descendant', 1, e.kind, s.id, s.name, s.version, s.kind, d.id, d.name, d.version, d.kind
 FROM edges e JOIN artifacts s ON s.id = e.src_id JOIN artifacts d ON d.id = e.dst_id
 WHERE e.src_id = $id
-ORDER BY direction, depth;
+ORDER BY direction, depth, dst_name, dst_version, src_name, src_version, kind;
 
 -- name: schema_digest
 SELECT digest FROM catalog_schema;

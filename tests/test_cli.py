@@ -49,6 +49,26 @@ def test_lineage_json(store, make_pool):
     assert [(e["src_name"], e["kind"]) for e in out["edges"]] == [("pool-test", "filtered_from")]
 
 
+def test_lineage_lists_an_edge_reached_by_several_paths_once(store, make_pool, tmp_path):
+    # pool -> sft -> model-a -> model-b, and sft -> model-b directly (a loop's GRPO model is trained on data
+    # and from a model that share ancestors): pool -> sft is above model-b at depth 2 and at depth 3
+    pool = make_pool(3)
+    with store.writer("sft", "pool", parents=[pool.id], config={"c": 1}, edge_kind="filtered_from") as w:
+        w.write(pool_frame(store, 2))
+    sft = store.resolve("sft")
+    model_a = store.register_artifact(name="model-a", kind="model", path=tmp_path / "a",
+                                      edges=[(sft.id, "trained_on")])
+    store.register_artifact(name="model-b", kind="model", path=tmp_path / "b",
+                            edges=[(model_a, "trained_from"), (sft.id, "trained_on")])
+    edges = json.loads(invoke(store, "lineage", "model-b", "--json").output)["edges"]
+    listed = [(e["src_name"], e["kind"], e["dst_name"]) for e in edges]
+    assert sorted(listed) == sorted([("model-a", "trained_from", "model-b"), ("sft", "trained_on", "model-b"),
+                                     ("sft", "trained_on", "model-a"), ("pool-test", "filtered_from", "sft")])
+    assert [e["depth"] for e in edges if e["src_name"] == "pool-test"] == [2]  # the nearest path's depth
+    text = invoke(store, "lineage", "model-b").output
+    assert text.count("pool-test@v1 --filtered_from--> sft@v1") == 1
+
+
 def test_unknown_ref_exits_2_and_names_known_snapshots(store, make_pool):
     make_pool(2)
     result = invoke(store, "snapshots", "show", "pool-tset")

@@ -21,6 +21,7 @@ from typing import Any
 
 from PIL import Image
 
+from curation.generate.prompts import question_text
 from curation.store import Snapshot, Store
 from curation.verify.trace_format import INSTRUCTION
 
@@ -33,15 +34,6 @@ GRPO_KINDS = ("grpo", "pool", "sft", "rollouts")
 
 class TrainingDataError(ValueError):
     """A snapshot cannot be turned into trainer data (wrong kind, missing column, missing image)."""
-
-
-def question_text(problem: str, choices: list[str] | None, instruction: str = DEFAULT_INSTRUCTION) -> str:
-    """The user turn's text: the problem, lettered choices when there are some, then the instruction."""
-    text = problem.strip()
-    if choices:
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        text += "\nChoices:\n" + "\n".join(f"({letters[i]}) {c}" for i, c in enumerate(choices))
-    return f"{text}\n{instruction}" if instruction else text
 
 
 def fit_image(image: Image.Image, *, min_pixels: int, max_pixels: int, factor: int = PATCH_FACTOR) -> Image.Image:

@@ -27,15 +27,21 @@ GRPO_OVERRIDES = ["max_completion_length=128"]
 
 
 @contextmanager
-def one_cpu_thread() -> Iterator[None]:
+def cpu_threads(count: int | None) -> Iterator[None]:
+    """Run the block with torch using ``count`` CPU threads (None: leave torch's setting alone)."""
     import torch
 
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if count is not None:
+        torch.set_num_threads(count)
     try:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def one_cpu_thread() -> Any:
+    return cpu_threads(1)
 
 
 def grpo_reward_summary(result: TrainResult) -> dict[str, Any]:

@@ -34,6 +34,19 @@ def validate_grpo(preset: GRPOPreset) -> None:
     reward_functions(preset.rewards)  # unknown reward names fail here, before data or model load
 
 
+def left_pad_prompts(processor: Any) -> None:
+    """Make ``processor`` pad prompts on the left, as GRPOTrainer assumes.
+
+    TRL left-pads the prompt ids it generates from, but takes the processor's other outputs as they come;
+    for Qwen2.5-VL that includes ``mm_token_type_ids``, where the image tokens are. A tokenizer that pads on
+    the right (the tiny model's; Qwen's own config sets no side) puts them at other positions than the
+    left-padded ids as soon as a batch holds prompts of different lengths, and the rope index fails with
+    "shape mismatch". TRL sets the left side only on a processor it loads itself.
+    """
+    tokenizer = getattr(processor, "tokenizer", processor)
+    tokenizer.padding_side = "left"
+
+
 def train_grpo(snapshot_ref: str, *, base: str, output_dir: str | Path,
                preset: str | GRPOPreset = "openvlthinker-grpo", overrides: list[str] | None = None,
                config_file: str | Path | None = None, store: Store | None = None,
@@ -49,6 +62,7 @@ def train_grpo(snapshot_ref: str, *, base: str, output_dir: str | Path,
                       preset_type=GRPOPreset, overrides=overrides, config_file=config_file, store=store,
                       validate=validate_grpo)
     config = GRPOConfig(output_dir=str(run.output), **run.options.trl_args())
+    left_pad_prompts(run.processor)
     trainer = GRPOTrainer(model=run.model, reward_funcs=reward_functions(run.options.rewards), args=config,
                           train_dataset=run.dataset, processing_class=run.processor,
                           peft_config=run.peft_config, callbacks=callbacks)

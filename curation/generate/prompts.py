@@ -4,7 +4,8 @@ A recipe's ``prompt_template`` is the name of a bundled template (``caption``,
 ``reason_text``, ``reason_image`` in ``curation/generate/prompts/``), a path to a
 template file, or the template text itself. Templates see the row's
 ``problem``, ``choices``, ``caption``, ``source`` and ``metadata`` (a dict) —
-never the gold answer.
+never the gold answer — and can call ``question_text(problem, choices)``, the
+prompt training and evaluation give a model (``reason_image`` is exactly that).
 """
 
 from __future__ import annotations
@@ -20,12 +21,27 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from curation.rows import StageFailed
+from curation.verify.trace_format import INSTRUCTION
 
 # Bundled templates are package data (curation/generate/prompts/*.j2), read with importlib.resources.
 PROMPTS = resources.files("curation.generate").joinpath("prompts")
 # Sandboxed: a template comes from a recipe, and a recipe is data; `{{ ''.__class__.__mro__ }}` and other
 # reaches into Python internals raise SecurityError instead of running.
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+def question_text(problem: str, choices: list[str] | None, instruction: str = INSTRUCTION) -> str:
+    """The question a model is asked about an image: the problem, lettered choices when there are some, then
+    the instruction. SFT/GRPO data (training.data), evaluation and the ``reason_image`` template all use it, so
+    a model is sampled with the wording it was trained on."""
+    text = problem.strip()
+    if choices:
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        text += "\nChoices:\n" + "\n".join(f"({letters[i]}) {c}" for i, c in enumerate(choices))
+    return f"{text}\n{instruction}" if instruction else text
+
+
+_ENV.globals["question_text"] = question_text
 
 
 class TemplateError(StageFailed, ValueError):

@@ -37,8 +37,9 @@ OPERATIONAL = (*ConnectionSettings.model_fields, "max_failure_rate")
 SAMPLING_FIELDS = ("max_new_tokens", "temperature", "top_p", "top_k", "seed")
 
 
-class GenerationParams(StageParams, ConnectionSettings):
-    """What to ask and how to sample it; where to ask (base_url, concurrency, ...) comes from ConnectionSettings."""
+class GenerationSettings(ConnectionSettings):
+    """Which model to ask, through which backend, and how to sample it; where to ask (base_url, concurrency,
+    ...) comes from ConnectionSettings. Shared by the generating stages' params and the loop's roles."""
 
     backend: str = Field("openai", description=f"generation backend: {', '.join(BACKENDS)}")
     model: str = Field("", description="model id (server name, local path, or 'synthetic-teacher')")
@@ -50,6 +51,11 @@ class GenerationParams(StageParams, ConnectionSettings):
     top_k: int | None = Field(None, description="override the preset's top_k (0 or less: no limit)")
     seed: int | None = Field(None, description="base seed; each sample's request adds its sample index")
     system_prompt: str | None = Field(None, description="system message before the prompt")
+
+
+class GenerationParams(StageParams, GenerationSettings):
+    """A generating stage's params: the generation settings plus how many failures it tolerates."""
+
     max_failure_rate: float = Field(0.01, ge=0, le=1, description="fail the stage when a larger share of "
                                     "requests fails for good (instead of writing a smaller dataset)")
 

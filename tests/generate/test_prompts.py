@@ -24,6 +24,18 @@ def test_bundled_reason_templates_ask_for_the_trace_format_as_training_does(name
     assert render(name, row).endswith("\n" + INSTRUCTION)
 
 
+def test_the_image_prompt_is_the_question_training_and_eval_ask():
+    """A policy is sampled (reason_image) with the exact user text it is trained on and evaluated with."""
+    from training.data import question_text as training_question
+    from training.eval.generate import messages_for
+
+    row = {"id": "r1", "problem": " Which is largest? ", "choices": ["3", "7"], "metadata": "{}"}
+    prompt = render("reason_image", row)
+    assert prompt == training_question(row["problem"], row["choices"]) == messages_for(row, "image")[0]["content"][-1]["text"]
+    assert prompt.startswith("Which is largest?\nChoices:\n(A) 3\n(B) 7\n")
+    assert render("{{ question_text(problem, choices, 'Be brief.') }}", row).endswith("(B) 7\nBe brief.")
+
+
 def test_file_and_inline_templates(tmp_path):
     path = tmp_path / "mine.j2"
     path.write_text("Q: {{ problem }} ({{ metadata.level }})")

@@ -49,6 +49,21 @@ def test_grpo_rewards_receive_each_rows_solution(overfit_store: Store, tiny_mode
     assert [e["kind"] for e in trained_on] == ["fine_tuned_from", "trained_on"]
 
 
+def test_a_batch_of_prompts_of_different_lengths_trains(tmp_path, tiny_model_dir):
+    """Several prompts of different lengths per GRPO batch (issue 13.2): the processor must pad them on the
+    left like TRL pads the prompt ids, or Qwen2.5-VL's rope index reads the image at the wrong positions
+    ("shape mismatch")."""
+    from curation.sources.pool import write_synthetic_pool
+
+    store = Store(tmp_path / "store")
+    pool = write_synthetic_pool(store, n=4, seed=7, name="pool-mixed")
+    assert len({len(p) for p in store.open(pool.ref).read()["problem"]}) > 1  # prompts of different lengths
+    result = train_grpo("pool-mixed", base=str(tiny_model_dir), output_dir=tmp_path / "grpo", preset="tiny",
+                        store=store, overrides=["max_steps=1", "global_batch_size=4", "rollout_batch_size=4",
+                                                "per_device_train_batch_size=16", "max_completion_length=8"])
+    assert [e for e in result.log_history if "reward" in e]  # one step ran, its 4 prompts in one batch
+
+
 def test_vllm_without_a_gpu_is_explained(overfit_store, tiny_model_dir, tmp_path):
     import torch
 

@@ -37,9 +37,17 @@ def _is_clean(status: Any) -> bool:
     return bool(status)
 
 
+def _trained_on_nothing(status: Any) -> bool:
+    """A model with no training data in its lineage (a base model the store did not train): nothing of it can
+    overlap the eval split, so there is nothing to warn about."""
+    training_data = status.get("training_data") if isinstance(status, dict) else getattr(status, "training_data", None)
+    return training_data is not None and len(training_data) == 0
+
+
 def contamination_warning(store: Store, model_artifact_id: str | None, model_label: str,
                           snapshot_id: str, snapshot_ref: str) -> str | None:
-    """The warning line, or None when the model's training data was decontaminated against the snapshot."""
+    """The warning line, or None when the model's training data was decontaminated against the snapshot (or
+    the model has no training data in the store, as a base model)."""
     if model_artifact_id is None:
         return (f"warning: {model_label} is not a model registered in this store, so its training data cannot be "
                 f"checked for overlap with {snapshot_ref}")
@@ -48,7 +56,7 @@ def contamination_warning(store: Store, model_artifact_id: str | None, model_lab
         return (f"warning: cannot check whether {model_label}'s training data was decontaminated against "
                 f"{snapshot_ref}: this thinkset has no decontaminate stage")
     status = check(store, model_artifact_id, snapshot_id)
-    if _is_clean(status):
+    if _is_clean(status) or _trained_on_nothing(status):
         return None
     message = getattr(status, "message", None) or (
         f"{model_label}'s training lineage was not decontaminated against {snapshot_ref}; add a decontaminate "

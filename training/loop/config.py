@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from curation.generate.base import PresetName
+from curation.generate.stage import GenerationSettings
 
 TINY_BASE = "tiny"
 
@@ -57,17 +58,13 @@ class EvalSplit(SnapshotSource):
     backend: str | None = Field(None, description="backend for evaluation (default: the policy role's)")
 
 
-class Role(Strict):
-    """Who generates: a backend and a model (the policy's model is the loop's current one)."""
+class Role(GenerationSettings):
+    """Who generates: the generating stages' settings (backend, model, preset, sampling overrides, connection);
+    the policy's model is the loop's current one."""
 
-    backend: str = Field("openai", description="openai | vllm | transformers | synthetic")
-    model: str = Field("", description="model id or path; empty for the policy (the loop fills it in)")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint (openai backend)")
     preset: PresetName | None = Field(None, description="sampling preset (default per use: greedy captions, "
                                       "sampling for k samples, rollout for difficulty rollouts)")
-    max_new_tokens: int | None = Field(None, gt=0, description="override the preset's max_new_tokens")
-    seed: int | None = Field(1234, description="base seed of sampled requests (sample i adds i)")
-    engine_options: dict[str, Any] = Field(default_factory=dict, description="backend-specific options")
+    seed: int | None = Field(1234, description=GenerationSettings.model_fields["seed"].description)
 
 
 class Roles(Strict):
@@ -129,6 +126,9 @@ class LoopConfig(Strict):
     decontaminate: bool = Field(True, description="drop training problems that overlap the eval split "
                                 "(when the decontaminate stage is installed)")
     seed: int = Field(0, description="seed of the per-iteration problem samples")
+    cpu_threads: int | None = Field(None, gt=0, description="torch CPU threads for in-process training and "
+                                    "generation (1 for the tiny model: a model that small spends more time "
+                                    "synchronizing threads than computing); default: torch's")
     iterations: list[Iteration] = Field(min_length=1, description="sizes per iteration; --iterations beyond "
                                         "the list repeat the last entry")
     path: str | None = Field(None, description="the file this loop was loaded from")

@@ -87,6 +87,14 @@ class LoopRun:
 def run_loop(config: LoopConfig, store: Store, *, iterations: int | None = None,
              echo: Callable[[str], None] = print, hooks: Hooks | None = None) -> LoopRun:
     """Run (or resume) ``iterations`` iterations of the loop (default: as many as the recipe lists)."""
+    from training.demo import cpu_threads
+
+    with cpu_threads(config.cpu_threads):
+        return _run_loop(config, store, iterations=iterations, echo=echo, hooks=hooks)
+
+
+def _run_loop(config: LoopConfig, store: Store, *, iterations: int | None,
+              echo: Callable[[str], None], hooks: Hooks | None) -> LoopRun:
     count = iterations or len(config.iterations)
     hooks = hooks or Hooks()
     state = LoopState(store, config.name)

@@ -104,14 +104,10 @@ def ensure_base(config: LoopConfig, store: Store) -> tuple[str, str]:
 
 # -- data ---------------------------------------------------------------------------
 def generation(role: Role, *, model: str, default_preset: str) -> dict[str, Any]:
-    """Params of a caption/reason stage from a role."""
-    params: dict[str, Any] = {"backend": role.backend, "model": model, "preset": role.preset or default_preset,
-                              "engine_options": role.engine_options}
-    if role.base_url:
-        params["base_url"] = role.base_url
-    if role.max_new_tokens:
-        params["max_new_tokens"] = role.max_new_tokens
-    return params
+    """Params of a caption/reason stage from a role: what the role sets, its model, its preset or the use's."""
+    # the seed goes in as the stage's own ``seed`` by the caller (the role's default 1234 included)
+    params = role.model_dump(mode="json", exclude_defaults=True, exclude={"seed"})
+    return {**params, "backend": role.backend, "model": model, "preset": role.preset or default_preset}
 
 
 def problem_stages(ctx: LoopContext, iteration: int, problems: int, offset: int, extra: list[dict[str, Any]],

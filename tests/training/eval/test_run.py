@@ -184,3 +184,19 @@ def test_per_category_accuracy_with_intervals(store):
         expected = rows.filter(pl.col("category") == name)["correct"].mean()
         assert group.accuracy == pytest.approx(expected, abs=1e-6)
         assert group.ci95 == pytest.approx(wilson(group.accuracy * group.n, group.n), abs=1e-6)
+
+
+def test_no_warning_for_a_base_model_without_training_data(demo_store, capsys, tmp_path):
+    """An untrained base model has no training data that could overlap the eval split: nothing to warn."""
+    pytest.importorskip("curation.store.lineage_query", reason="the decontaminate stage's lineage check")
+    demo_store.register_artifact(name="base-model", kind="model", path=tmp_path / "base", metadata={"role": "base"})
+    result = run_eval(demo_store, "base-model", "pool-demo", backend="synthetic", model_name="synthetic-teacher",
+                      limit=2)
+    assert result.warnings == [] and "warning" not in capsys.readouterr().err
+    # the same model once trained on undecontaminated data does warn
+    sft = demo_store.open("sft-demo").info
+    demo_store.register_artifact(name="base-model", kind="model", path=tmp_path / "trained",
+                                 edges=[(sft.id, "trained_on")])
+    trained = run_eval(demo_store, "base-model@v2", "pool-demo", backend="synthetic",
+                       model_name="synthetic-teacher", limit=2)
+    assert trained.warnings and "not decontaminated" in trained.warnings[0]

@@ -43,6 +43,25 @@ def test_bad_loop_names_the_field(change, message):
     assert "loops/bad.yaml" in str(error.value)
 
 
+def test_roles_take_the_generating_stages_settings():
+    """A role is the reason/caption stages' generation settings: same fields, same checks, passed through."""
+    from curation.generate.stage import GenerationParams, GenerationSettings
+    from training.loop.config import Role
+    from training.loop.steps import generation
+
+    assert issubclass(Role, GenerationSettings)
+    shared = set(GenerationSettings.model_fields)
+    assert shared <= set(Role.model_fields) and shared <= set(GenerationParams.model_fields)
+    role = Role(backend="openai", model="m", base_url="http://h/v1", temperature=0.3, concurrency=4, seed=9)
+    params = generation(role, model="m", default_preset="sampling")
+    assert params == {"backend": "openai", "model": "m", "preset": "sampling", "base_url": "http://h/v1",
+                      "temperature": 0.3, "concurrency": 4}  # the seed goes in as the stage's own
+    with pytest.raises(LoopConfigError, match="roles.reasoner.api_key_env"):
+        loop_from_dict({"name": "l", "base_model": "tiny", "pool": {"name": "p"}, "eval": {"name": "e"},
+                        "roles": {"reasoner": {"api_key_env": "HF_TOKEN"}},
+                        "iterations": [{"sft": {"problems": 2}, "grpo": {"problems": 2}}]}, where="l.yaml")
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(LoopConfigError, match="no such loop recipe"):
         load_loop(tmp_path / "nope.yaml")

@@ -29,8 +29,9 @@ LOOP = {
               "reasoner": {"backend": "synthetic", "model": "synthetic-teacher"},
               "policy": {"backend": "transformers", "max_new_tokens": 8}},
     "presets": {"sft": "tiny", "grpo": "tiny", "sft_set": ["max_steps=2"],
-                "grpo_set": ["max_steps=2", "global_batch_size=1", "rollout_batch_size=1",
-                             "per_device_train_batch_size=4", "max_completion_length=8"]},
+                # two prompts of different lengths per GRPO batch (they once broke Qwen2.5-VL's rope index)
+                "grpo_set": ["max_steps=2", "global_batch_size=2", "rollout_batch_size=2",
+                             "per_device_train_batch_size=8", "max_completion_length=8"]},
     "iterations": [
         {"sft": {"problems": 10, "k": 2}, "grpo": {"problems": 6, "k": 2, "selection": {"min_pass_rate": 0.0}}},
         {"sft": {"problems": 6, "k": 2, "min_rows": 2, "fallback": "reasoner"},
@@ -127,6 +128,8 @@ def test_two_iterations_make_the_papers_chain(killed_and_resumed):
                               "--store", str(store.root)], capture_output=True, text=True, env=env, check=True)
     for name in ("t-loop-grpo-iter2", "t-loop-model-sft-iter1", "t-loop-rollouts-teacher-iter1", "pool-t"):
         assert name in lineage.stdout
+    edge_lines = [line.strip() for line in lineage.stdout.splitlines()[1:]]
+    assert len(edge_lines) == len(set(edge_lines)), "an edge reached by several paths is printed once"
     report = store.root / "loops" / "t-loop" / "report"
     assert (report / "report.md").is_file() and (report / "accuracy.png").stat().st_size > 0
     assert "GRPO-iter2" in (report / "report.md").read_text()
