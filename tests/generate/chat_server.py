@@ -77,6 +77,9 @@ class ChatServer:
     host: str = "127.0.0.1"
     port: int = 0
     keep_log: bool = True
+    # Emulate max_tokens by cutting scripted answers at that many whitespace words. An answer callable that is a
+    # real model already honours max_tokens in its own tokens (one token may hold several words): turn it off.
+    truncate_words: bool = True
     faults: list[Fault] = field(default_factory=list)
     log: list[Served] = field(default_factory=list)
 
@@ -182,7 +185,7 @@ class ChatServer:
         finish = []
         for index, text in enumerate(texts):
             words = text.split()
-            if max_tokens is not None and len(words) > max_tokens:
+            if self.truncate_words and max_tokens is not None and len(words) > max_tokens:
                 texts[index], reason = " ".join(words[:max_tokens]), "length"
             else:
                 reason = "stop"

@@ -60,7 +60,7 @@ def test_the_local_server_can_answer_from_the_tiny_model(store, tiny_model):
         [result] = list(local.generate([request]))
         return result.texts[0]
 
-    server = ChatServer(answer=answer).start()
+    server = ChatServer(answer=answer, truncate_words=False).start()
     try:
         remote = make_backend("openai", BackendConfig(model="tiny", base_url=server.url), store.images)
         request = make_request(store, "How many objects are in the figure?", image_seed=None)
@@ -79,22 +79,28 @@ def test_finish_reason_and_length_come_from_the_generated_tokens(store, tiny_mod
 
     folder = Path(shutil.copytree(tiny_model, tmp_path / "two-eos"))
     first = make_backend("transformers", BackendConfig(model=str(folder)), store.images)
-    comma = first.tokenizer.convert_tokens_to_ids(",")
-    assert comma != first.tokenizer.unk_token_id
-    config_path = folder / "generation_config.json"
-    config = json.loads(config_path.read_text())
-    config["eos_token_id"] = [first.tokenizer.eos_token_id, comma]
-    config_path.write_text(json.dumps(config))
-    backend = make_backend("transformers", BackendConfig(model=str(folder), batch_size=2), store.images)
-    backend.tokenizer.pad_token = ","  # pad == an EOS id
     requests = [make_request(store, f"What is {i} + 1?", image_seed=None) for i in range(2)]
     [unstopped] = list(first.generate(requests[:1]))
-    assert "," in unstopped.texts[0]  # the greedy sample passes a comma within its 6 tokens
-    for result in backend.generate(requests):
-        assert result.ok, result.error
-        assert result.finish_reasons == ["stop"]
-        assert result.texts[0] == unstopped.texts[0][:unstopped.texts[0].index(",") + 1]
-        assert 1 <= result.completion_tokens[0] < 6
+    # the second token of the greedy sample becomes a second EOS id (and the pad token)
+    sample_ids = first.tokenizer.encode(unstopped.texts[0], add_special_tokens=False)
+    assert len(sample_ids) >= 3 and unstopped.finish_reasons == ["length"]
+    stop_id = sample_ids[1]
+    stopped_text = first.tokenizer.decode(sample_ids[:2])
+    assert unstopped.texts[0].startswith(stopped_text)
+    config_path = folder / "generation_config.json"
+    config = json.loads(config_path.read_text())
+    config["eos_token_id"] = [first.tokenizer.eos_token_id, stop_id]
+    config_path.write_text(json.dumps(config))
+    backend = make_backend("transformers", BackendConfig(model=str(folder), batch_size=2), store.images)
+    backend.tokenizer.pad_token = first.tokenizer.convert_ids_to_tokens(stop_id)  # pad == an EOS id
+    results = {r.key: r for r in backend.generate(requests)}
+    stopped = results[requests[0].key]
+    assert stopped.ok, stopped.error
+    assert stopped.finish_reasons == ["stop"]
+    assert stopped.texts[0] == stopped_text
+    assert stopped.completion_tokens[0] == 2
+    for result in results.values():  # the other row of the batch is padded with the same id
+        assert result.ok and result.completion_tokens[0] <= 6
 
 
 @pytest.mark.parametrize(("tokens", "pad", "expected"), [
