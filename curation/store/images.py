@@ -56,11 +56,6 @@ class ImageStore:
             os.sync()
             self._unsynced = 0
 
-    def put_image(self, image: Image.Image, format: str = "PNG") -> str:
-        buffer = io.BytesIO()
-        image.save(buffer, format=format)
-        return self.put(buffer.getvalue())
-
     def exists(self, sha: str) -> bool:
         return self.path(sha).exists()
 

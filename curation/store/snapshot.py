@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,6 +16,12 @@ from curation.rows import REJECTIONS_SCHEMA
 MANIFEST = "manifest.json"
 DATA_DIR = "data"
 REJECTIONS_DIR = "rejections"
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 (hex) of a file's bytes: what a manifest records per file and `store verify` re-checks."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 

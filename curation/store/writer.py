@@ -8,7 +8,6 @@ snapshot (at worst an unlisted folder that `Store.orphans()` reports).
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from curation.store.commit import FunnelCount, ReasonCount, SnapshotCommit
 from curation.store.identity import content_id
 from curation.store.images import ImageStore
 from curation.store.remote import RemoteStore
-from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo
+from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo, sha256_file
 
 
 def _fsync_tree(root: Path) -> None:
@@ -44,17 +43,9 @@ def _fsync_tree(root: Path) -> None:
             os.close(fd)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_entry(path: Path, root: Path) -> dict[str, Any]:
     """A manifest entry: the file relative to the snapshot folder, its size and sha256 (``store verify``)."""
-    return {"file": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return {"file": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def temp_name(prefix: str) -> str:
