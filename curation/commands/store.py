@@ -17,10 +17,14 @@ def verify(store: StoreOption = None, json_out: JsonOption = False,
            ) -> None:
     """Re-hash every shard and image against the manifests and catalog; name what is missing, truncated,
     corrupt or orphaned. Exit 1 when anything is wrong."""
+    from curation.store.inventory import UrlStoreNotSupported
     from curation.store.verify import verify_store
 
     st = open_store(store)
-    report = verify_store(st, quick=quick)
+    try:
+        report = verify_store(st, quick=quick)
+    except UrlStoreNotSupported as exc:
+        fail(str(exc))
     if json_out:
         print_json(report.to_json())
     else:
@@ -47,9 +51,13 @@ def gc(store: StoreOption = None, json_out: JsonOption = False,
     """Remove crash leftovers (unlisted snapshot folders, temp folders) and images no snapshot references.
     A dry run unless --yes; never touches anything a snapshot references."""
     from curation.store.gc import collect_garbage
+    from curation.store.inventory import UrlStoreNotSupported
 
     st = open_store(store)
-    result = collect_garbage(st, delete=yes)
+    try:
+        result = collect_garbage(st, delete=yes)
+    except UrlStoreNotSupported as exc:
+        fail(str(exc))
     if json_out:
         print_json(result.to_json(st.root))
         return

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.store.inventory import Leftover, image_references, leftovers, listed_snapshots, stored_images
+from curation.store.inventory import (
+    Leftover,
+    image_references,
+    leftovers,
+    listed_snapshots,
+    require_local,
+    stored_images,
+)
 from curation.store.store import Store
 
 
@@ -46,6 +53,7 @@ def _size(path: Path) -> int:
 
 def collect_garbage(store: Store, delete: bool = False) -> GcResult:
     """Find (and with ``delete``, remove) every path no listed snapshot needs."""
+    require_local(store, "gc")
     started = time.time()
     with store.catalog.write_lock():
         snapshots = listed_snapshots(store)

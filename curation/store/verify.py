@@ -8,14 +8,19 @@ run, an image no snapshot references. Each problem names its file and, when ther
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curation.store.inventory import image_references, leftovers, listed_snapshots, stored_images
-from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo
+from curation.store.inventory import (
+    image_references,
+    leftovers,
+    listed_snapshots,
+    require_local,
+    stored_images,
+)
+from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo, sha256_file
 from curation.store.store import Store
 
 PROBLEM_KINDS = ("missing", "truncated", "corrupt", "orphan", "catalog_row_without_files")
@@ -52,16 +57,9 @@ class VerifyReport:
                 "problems": [asdict(p) for p in self.problems]}
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_store(store: Store, quick: bool = False) -> VerifyReport:
     """Check every listed snapshot, every referenced image and the disk against the catalog."""
+    require_local(store, "verify")
     report = VerifyReport(quick=quick)
     snapshots = listed_snapshots(store)
     report.snapshots = len(snapshots)
