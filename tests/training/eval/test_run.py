@@ -130,7 +130,6 @@ def test_bad_input_is_a_clear_error(demo_store):
 
 
 def test_no_warning_when_the_training_data_was_decontaminated_against_the_eval(demo_store, capsys, tmp_path):
-    pytest.importorskip("curation.store.lineage_query", reason="the decontaminate stage's lineage check")
     pool, sft = demo_store.open("pool-demo").info, demo_store.open("sft-demo").info
     demo_store.add_edge(pool.id, sft.id, "decontaminated_against")  # what the decontaminate stage records
     demo_store.register_artifact(name="clean-model", kind="model", path=tmp_path / "model",
@@ -188,7 +187,6 @@ def test_per_category_accuracy_with_intervals(store):
 
 def test_no_warning_for_a_base_model_without_training_data(demo_store, capsys, tmp_path):
     """An untrained base model has no training data that could overlap the eval split: nothing to warn."""
-    pytest.importorskip("curation.store.lineage_query", reason="the decontaminate stage's lineage check")
     demo_store.register_artifact(name="base-model", kind="model", path=tmp_path / "base", metadata={"role": "base"})
     result = run_eval(demo_store, "base-model", "pool-demo", backend="synthetic", model_name="synthetic-teacher",
                       limit=2)
