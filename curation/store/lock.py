@@ -22,6 +22,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from curation.redact import redact_text
+
 NOTICE_AFTER_S = 0.5  # a wait shorter than this is a normal queue, not worth a message
 POLL_S = 0.05
 
@@ -59,11 +61,12 @@ def pid_alive(pid: int) -> bool:
 
 
 def current_command() -> str:
-    """This process's command line, as the user typed it (``thinkset run ...`` for the console script)."""
+    """This process's command line, as the user typed it (``thinkset run ...`` for the console script), with
+    credentials in URLs redacted: it is written beside the catalog and shown to every process that waits."""
     argv = list(sys.argv) or ["python"]
     if Path(argv[0]).name in ("thinkset", "__main__.py"):
         argv[0] = "thinkset"
-    return shlex.join(argv)[:300]
+    return redact_text(shlex.join(argv))[:300]
 
 
 def _print_notice(message: str) -> None:

@@ -33,8 +33,8 @@ HOLDER = textwrap.dedent("""
 """)
 
 
-def start_holder(store: Store, release: Path, what: str = "lock") -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store.root), str(release), what],
+def start_holder(store: Store, release: Path, what: str = "lock", *extra: str) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store.root), str(release), what, *extra],
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not Path(f"{release}.held").exists():
@@ -74,6 +74,24 @@ def test_a_killed_holder_never_blocks_the_store_and_its_record_is_stale(store, t
     assert lock.stale_holder() is not None and lock.stale_holder().pid == holder.pid
     with lock.hold(timeout=5):  # the kernel released it with the process
         assert lock.stale_holder() is None
+
+
+def test_the_holder_record_and_the_wait_notice_never_show_credentials(store, tmp_path):
+    # The record stays on disk when its holder is killed, and every waiting writer prints it.
+    holder = start_holder(store, tmp_path / "never", "lock", "--base-url", "http://user:s3cret-pw@host/v1?api_key=k3y")
+    notices: list[str] = []
+    lock = StoreLock(store.catalog.lock.path, notice=notices.append)
+    try:
+        with pytest.raises(TimeoutError):
+            with lock.hold(timeout=1):
+                pass
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(30)
+    record = lock.holder_path.read_text()
+    assert "http://***@host/v1?api_key=***" in record and "--base-url" in notices[0]
+    for shown in (record, *notices):
+        assert "s3cret-pw" not in shown and "k3y" not in shown
 
 
 def test_the_lock_is_reentrant_in_one_process(store):
