@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/\s@?#]+)@")
-_SECRET_QUERY = re.compile(r"(?P<key>[?&](?:api[_-]?key|key|token|access_token|password|secret)=)[^&#\s]+",
+_SECRET_QUERY = re.compile(r"(?P<key>[?&](?:api[_-]?key|key|token|access_token|password|secret)=)[^&#\s'\"<>]+",
                            re.IGNORECASE)
 
 

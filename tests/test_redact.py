@@ -27,6 +27,11 @@ def test_redact_text_finds_every_url_in_a_message():
     assert SECRET not in redact_text(text) and "me@example.com" in redact_text(text)
 
 
+def test_a_quoted_url_keeps_its_closing_quote():
+    text = f"""request failed (url='http://h/v1?api_key={SECRET}') {{"url": "http://h/v1?token={SECRET}"}}"""
+    assert redact_text(text) == """request failed (url='http://h/v1?api_key=***') {"url": "http://h/v1?token=***"}"""
+
+
 def test_openai_errors_are_stored_without_credentials():
     permanent = classify(RuntimeError(f"cannot send to http://user:{SECRET}@127.0.0.1:9/v1"))
     assert isinstance(permanent, str) and SECRET not in permanent and "***@127.0.0.1" in permanent
