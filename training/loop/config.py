@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from curation.generate.base import PresetName
 from curation.generate.stage import GenerationSettings
+from curation.redact import redact_text
 
 TINY_BASE = "tiny"
 
@@ -145,9 +146,22 @@ class LoopConfig(Strict):
         """Settings of iteration ``index`` (1-based); later iterations repeat the last entry."""
         return self.iterations[min(index, len(self.iterations)) - 1]
 
+    def record(self) -> dict[str, Any]:
+        """What the catalog keeps of this loop (``loops.config``): every field, server URLs with their
+        credentials redacted (a role's ``base_url`` may carry ``user:password@`` or ``?api_key=``)."""
+        return _redacted(self.model_dump(mode="json", exclude={"path", "digest"}))
+
     def fingerprint(self) -> str:
         data = self.model_dump(mode="json", exclude={"path", "digest", "description"})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return [_redacted(item) for item in value] if isinstance(value, list) else value
 
 
 def _where(error: dict[str, Any]) -> str:

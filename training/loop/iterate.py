@@ -98,7 +98,7 @@ def _run_loop(config: LoopConfig, store: Store, *, iterations: int | None,
     count = iterations or len(config.iterations)
     hooks = hooks or Hooks()
     state = LoopState(store, config.name)
-    state.register(config.path, config.digest, config.model_dump(mode="json", exclude={"path", "digest"}))
+    state.register(config.path, config.digest, config.record())
     started = time.perf_counter()
     pool = ensure_snapshot(store, config.pool, "pool")
     grpo_pool = ensure_snapshot(store, config.grpo_pool, "grpo_pool") if config.grpo_pool else None

@@ -62,6 +62,22 @@ def test_roles_take_the_generating_stages_settings():
                         "iterations": [{"sft": {"problems": 2}, "grpo": {"problems": 2}}]}, where="l.yaml")
 
 
+def test_the_catalog_keeps_the_loop_without_server_credentials(store: Store):
+    import json
+
+    from training.loop.iterate import _run_loop
+
+    url = "http://user:pw-s3cret@127.0.0.1:9/v1?api_key=k3y-s3cret"
+    config = loop_from_dict({"name": "l", "base_model": "tiny", "pool": {"name": "missing-pool"},
+                             "eval": {"name": "e"}, "roles": {"reasoner": {"backend": "openai", "base_url": url}},
+                             "iterations": [{"sft": {"problems": 2}, "grpo": {"problems": 2}}]})
+    with pytest.raises(Exception, match="missing-pool"):  # the loop is registered before its first step
+        _run_loop(config, store, iterations=1, echo=lambda line: None, hooks=None)
+    kept = store.catalog.loop("l")["config"]
+    assert "s3cret" not in kept
+    assert json.loads(kept)["roles"]["reasoner"]["base_url"] == "http://***@127.0.0.1:9/v1?api_key=***"
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(LoopConfigError, match="no such loop recipe"):
         load_loop(tmp_path / "nope.yaml")
