@@ -152,9 +152,10 @@ class RayExecutor(LocalExecutor):
 
     name = "ray"
 
-    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+    def __init__(self, address: str | None = None, workers: int | None = None, actor_cpus: float = 1.0) -> None:
         self.address = address
         self.workers = workers
+        self.actor_cpus = actor_cpus  # CPUs Ray reserves per actor (a stage's own process pool may use more)
 
     def ensure_ray(self) -> Any:
         try:
@@ -167,10 +168,10 @@ class RayExecutor(LocalExecutor):
         return ray
 
     def pool_size(self, ray: Any) -> int:
-        if self.workers:
-            return self.workers
-        # one CPU stays free for the read tasks feeding the actors
-        return max(1, int(ray.cluster_resources().get("CPU", 1)) - 1)
+        """Actors of a ``map_batches`` pool: ``workers`` or as many as the cluster has CPUs, always leaving one
+        CPU to the read tasks that feed them (with every CPU held by an actor, the reads never run)."""
+        spare = max(1, int((ray.cluster_resources().get("CPU", 1) - 1) / self.actor_cpus))
+        return min(self.workers, spare) if self.workers else spare
 
     def run_batches(self, run: SegmentRun, group: list[Stage], tallies: list[StageTally], files: list[Path],
                     writer: QueuedWriter, scratch: Path, last: bool, total: int | None) -> list[Path]:
@@ -183,7 +184,8 @@ class RayExecutor(LocalExecutor):
         workers = self.pool_size(ray)
         specs = [(t.index, t.spec) for t in tallies]
         dataset = ray.data.read_parquet([str(f) for f in files]).map_batches(
-            BatchWorker, batch_size=run.recipe.batch_rows, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers),
+            BatchWorker, batch_size=run.recipe.batch_rows, batch_format="pyarrow", num_cpus=self.actor_cpus,
+            compute=ray.data.ActorPoolStrategy(size=workers),
             fn_constructor_kwargs={"recipe": run.recipe, "store_root": str(run.store.root), "options": run.options,
                                    "specs": specs, "expected_rows": -(-total // workers) if total else None})
         out_files: list[Path] = []

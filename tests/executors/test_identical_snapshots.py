@@ -85,3 +85,21 @@ def test_ray_executor_from_the_cli_options(tmp_path, local_ray, teacher_server):
     result = run_recipe(recipe, store, {"executor": "ray"})
     again = run_recipe(recipe, Store(tmp_path / "s"), {"executor": "local"})
     assert again.reused and again.final.id == result.final.id  # the executor is not in the content id
+
+
+def test_two_actors_keep_the_rows_in_order(tmp_path, local_ray, teacher_server):
+    """Two actors (half a CPU each, so the reads keep one) finish batches out of order; the snapshot doesn't."""
+    from curation.executors.ray import RayExecutor
+
+    executor = RayExecutor(workers=2, actor_cpus=0.5)
+    assert executor.pool_size(local_ray) == 2
+    recipe = recipe_from_dict(every_filter_recipe(teacher_server.url))
+    local_store, ray_store = make_store(tmp_path / "local", 20), make_store(tmp_path / "ray", 20)
+    run_recipe(recipe, local_store)
+    run_recipe(recipe, ray_store, executor=executor)
+    for ref in ("rollouts-exec", "sft-exec"):
+        a, b = snapshot_view(local_store, ref), snapshot_view(ray_store, ref)
+        assert a["id"] == b["id"]
+        assert a["rows"].drop(MEASURED).equals(b["rows"].drop(MEASURED)), ref
+        assert a["rejections"].equals(b["rejections"]), ref
+        assert a["funnel"] == b["funnel"], ref

@@ -46,3 +46,9 @@ def test_a_stage_failing_on_a_worker_raises_its_own_error_on_the_driver(tmp_path
     with pytest.raises(StageFailed, match="requests failed"):
         run_recipe(recipe, store, executor=make_executor("ray"))
     assert store.list("x") == []
+
+
+def test_the_actor_pool_leaves_a_cpu_to_the_reads(local_ray):
+    # with both CPUs held by actors, Ray Data's read tasks would never run and the run would hang
+    assert make_executor("ray", workers=8).pool_size(local_ray) == 1
+    assert make_executor("ray").pool_size(local_ray) == 1
