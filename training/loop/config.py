@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from curation.generate.base import PresetName
 from curation.generate.stage import GenerationSettings
 from curation.redact import redact_text
+from curation.safe_paths import check_snapshot_name
 
 TINY_BASE = "tiny"
 
@@ -114,7 +115,8 @@ class Iteration(Strict):
 
 
 class LoopConfig(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="loop name; prefixes every artifact")
+    name: str = Field(description="loop name; prefixes every artifact (a snapshot name: letters, digits, '.', "
+                      "'_', '-')")
     description: str = Field("", description="what this loop is, for people")
     base_model: str = Field(description=f"base model of every SFT (paper's rule): folder, hub id, or "
                             f"'{TINY_BASE}' for the tiny random-weight test model")
@@ -134,6 +136,12 @@ class LoopConfig(Strict):
                                         "the list repeat the last entry")
     path: str | None = Field(None, description="the file this loop was loaded from")
     digest: str = Field("", description="sha256 of the file's text")
+
+    @field_validator("name")
+    @classmethod
+    def _a_snapshot_name(cls, name: str) -> str:
+        # checked here, not at the first snapshot the loop writes (after its base eval has run)
+        return check_snapshot_name(name, "loop name (the prefix of every snapshot it makes)")
 
     @model_validator(mode="after")
     def _policy_has_no_model(self) -> LoopConfig:

@@ -34,6 +34,8 @@ def test_demo_loop_loads():
     ({"iterations": []}, "iterations"),
     ({"iterations": [{"sft": {"problems": 0}, "grpo": {"problems": 1}}]}, "iterations.0.sft.problems"),
     ({"surprise": 1}, "surprise"),
+    ({"name": "../x"}, "name: Value error, loop name .*'../x' is not a snapshot name"),
+    ({"name": "a..b"}, "'a..b' is not a snapshot name"),  # the pattern let it through; its first snapshot failed
 ])
 def test_bad_loop_names_the_field(change, message):
     data = {"name": "l", "base_model": "tiny", "pool": {"name": "p"}, "eval": {"name": "e"},
