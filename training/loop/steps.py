@@ -232,7 +232,8 @@ def train(ctx: LoopContext, mode: str, iteration: int, snapshot: StepOutput, bas
     output = (ctx.root / "models" / f"{mode}-iter{iteration}-{key}").resolve()
     existing = model_artifact(ctx.store, output)
     if existing is not None:
-        return StepOutput(existing["id"], str(output), True, str(output), {"step_key": key})
+        return StepOutput(existing["id"], f"{existing['name']}@v{existing['version']}", True, str(output),
+                          {"step_key": key})
     name = f"{ctx.config.name}-model-{mode}-iter{iteration}"
     if on_start is not None:
         on_start(key)
@@ -246,7 +247,9 @@ def train(ctx: LoopContext, mode: str, iteration: int, snapshot: StepOutput, bas
 
         result = train_grpo(snapshot.artifact_id, base=base[0], output_dir=output, preset=preset,
                             overrides=overrides, store=ctx.store, model_name=name, callbacks=callbacks)
-    return StepOutput(result.artifact_id, str(output), False, str(output),
+    registered = model_artifact(ctx.store, output)  # named as the lineage and the report name it: NAME@vN
+    ref = f"{registered['name']}@v{registered['version']}" if registered else str(output)
+    return StepOutput(result.artifact_id, ref, False, str(output),
                       {"step_key": key, "train_loss": result.metrics.get("train_loss"),
                        "train_runtime": result.metrics.get("train_runtime")})
 

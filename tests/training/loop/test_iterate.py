@@ -136,6 +136,8 @@ def test_two_iterations_make_the_papers_chain(killed_and_resumed):
     card = (Path(store.resolve("t-loop-model-sft-iter2").path) / "README.md").read_text()
     assert "## In the loop `t-loop` (iteration 2)" in card and "t-loop-sft-iter2@v" in card
     assert "SFT-iter2" in card and "| base |" in card
+    # paragraphs apart: Markdown would fold the sentence into the list's last item and the heading into the table
+    assert "\n\nEvaluations on the loop's eval split" in card and "|\n\n## Environment" in card
 
 
 def test_kills_resume_without_redoing_finished_work(killed_and_resumed):
@@ -161,3 +163,6 @@ def test_status_shows_every_step_done(killed_and_resumed):
     rows = json.loads(status.stdout)
     assert [(r["iteration"], r["step"]) for r in rows][:2] == [(0, "eval-base"), (1, "sft-data")]
     assert len(rows) == 13 and all(r["status"] == "done" and r["artifact"] for r in rows)
+    # a model is named as the lineage and the report name it, not by a folder of this machine
+    assert {r["artifact"] for r in rows if r["step"].endswith("-train")} == {
+        f"t-loop-model-{mode}-iter{i}@v1" for mode in ("sft", "grpo") for i in (1, 2)}
