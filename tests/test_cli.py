@@ -74,3 +74,15 @@ def test_unknown_ref_exits_2_and_names_known_snapshots(store, make_pool):
     result = invoke(store, "snapshots", "show", "pool-tset")
     assert result.exit_code == 2
     assert "no snapshot 'pool-tset'" in result.output and "pool-test" in result.output
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_without_credentials(tmp_path, monkeypatch):
+    monkeypatch.setenv("THINKSET_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "a-file").write_text("not a folder")
+    for where, shown in (("foo://user:pw-s3cret@host/x", "foo://***@host/x"),
+                         (str(tmp_path / "a-file" / "store"), str(tmp_path / "a-file" / "store"))):
+        result = runner.invoke(app, ["snapshots", "list", "--store", where])
+        assert result.exit_code == 2, result.output
+        message = " ".join(result.stderr.split())
+        assert message.startswith(f"error: cannot open the store {shown}") and "s3cret" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)

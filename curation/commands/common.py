@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from curation.progress import WIDTH, stderr_console
+from curation.redact import redact_text
 from curation.store import Store
 
 console = Console(width=WIDTH)
@@ -29,8 +30,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="machine-readable outpu
 
 
 def open_store(store: str | Path | None) -> Store:
-    """The store at ``store`` (``--store`` / THINKSET_STORE), or the default ``./thinkset-store``."""
-    return Store(store)
+    """The store at ``store`` (``--store`` / THINKSET_STORE), or the default ``./thinkset-store``; a URL no
+    filesystem understands or a folder that cannot be made is a one-line error (credentials redacted)."""
+    try:
+        return Store(store)
+    except (ValueError, OSError) as exc:
+        fail(redact_text(f"cannot open the store {store or '(default)'}: {exc}"))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
