@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
+from curation.redact import redact_url
 
 store_app = typer.Typer(help="Verify a store's files against its catalog and remove crash leftovers.",
                         no_args_is_help=True)
@@ -89,6 +90,6 @@ def rebuild_catalog(store: StoreOption = None, json_out: JsonOption = False) -> 
     except ValueError as exc:
         fail(str(exc))
     if json_out:
-        print_json({"store": st.url, "catalog": str(st.catalog.path), "added": added})
+        print_json({"store": redact_url(st.url), "catalog": str(st.catalog.path), "added": added})
     else:
-        console.print(f"{len(added)} snapshot(s) added to the catalog {st.catalog.path} from {st.url}")
+        console.print(f"{len(added)} snapshot(s) added to the catalog {st.catalog.path} from {redact_url(st.url)}")

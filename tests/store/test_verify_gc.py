@@ -16,6 +16,7 @@ from curation.store import Store
 from curation.store.gc import collect_garbage
 from curation.store.verify import verify_store
 from tests.conftest import png_bytes, pool_frame
+from tests.store.test_remote_store import s3_server  # noqa: F401  (a fixture: the local S3-compatible server)
 
 runner = CliRunner()
 
@@ -181,3 +182,12 @@ def test_verify_and_gc_refuse_a_store_url_and_name_the_local_copy(tmp_path, monk
         verify_store(store)
     with pytest.raises(ValueError, match="store URL"):
         collect_garbage(store)
+
+
+def test_rebuild_catalog_shows_a_store_url_without_its_credentials(tmp_path, monkeypatch, s3_server):  # noqa: F811
+    monkeypatch.setenv("THINKSET_CACHE", str(tmp_path / "cache"))
+    url = f"s3://AKIAFAKE:pw-s3cret@thinkset/stores/t?endpoint_override={s3_server}&scheme=http&region=us-east-1"
+    for args in ([], ["--json"]):
+        result = runner.invoke(app, ["store", "rebuild-catalog", "--store", url, *args])
+        assert result.exit_code == 0, result.output
+        assert "s3://***@thinkset/stores/t" in result.stdout and "s3cret" not in result.output
