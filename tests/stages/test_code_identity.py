@@ -99,8 +99,11 @@ def test_a_grader_change_reaches_the_filters_that_import_it(monkeypatch):
     assert not {"curation.stages.base", "curation.stages.registry", "curation.rows"} & set(code_modules(Correctness))
     _edit(monkeypatch, "curation/verify/normalize.py")
     assert code_identity(Correctness) != before[Correctness]
-    # sample and reason import nothing of the grader's (length does, through trace_format's THINK_PART)
-    assert code_identity(SampleStage) == before[SampleStage] and code_identity(Reason) == before[Reason]
+    # sample imports nothing of the grader's; reason does, through the prompts' trace-format instruction (as
+    # length does through trace_format's THINK_PART), so its id follows the edit too
+    assert code_identity(SampleStage) == before[SampleStage]
+    assert "curation.verify.trace_format" in code_modules(Reason)
+    assert code_identity(Reason) != before[Reason]
 
 
 def test_framework_and_cli_changes_keep_every_id(monkeypatch):
