@@ -6,7 +6,8 @@ from typing import Annotated
 import typer
 
 from curation.commands.common import JsonOption, StoreOption, console, fail, open_store, print_json, table
-from curation.redact import redact_url
+from curation.redact import redact_text, redact_url
+from curation.store import Store
 
 store_app = typer.Typer(help="Verify a store's files against its catalog and remove crash leftovers.",
                         no_args_is_help=True)
@@ -16,24 +17,24 @@ store_app = typer.Typer(help="Verify a store's files against its catalog and rem
 def verify(store: StoreOption = None, json_out: JsonOption = False,
            quick: Annotated[bool, typer.Option("--quick", help="presence and sizes only, no re-hashing")] = False,
            ) -> None:
-    """Re-hash every shard and image against the manifests and catalog; name what is missing, truncated,
-    corrupt or orphaned. Exit 1 when anything is wrong."""
-    from curation.store.inventory import UrlStoreNotSupported
+    """Re-hash every shard and image against the manifests and catalog (a store URL: its objects against its
+    manifest records); name what is missing, truncated, corrupt or orphaned. Exit 1 when anything is wrong."""
     from curation.store.verify import verify_store
 
     st = open_store(store)
     try:
         report = verify_store(st, quick=quick)
-    except UrlStoreNotSupported as exc:
-        fail(str(exc))
+    except OSError as exc:  # a store URL that cannot be listed or read now
+        fail(redact_text(f"cannot read the store {_where(st)}: {exc}"))
     if json_out:
         print_json(report.to_json())
     else:
         mode = "quick (presence and sizes)" if quick else "full (sha256)"
         console.print(f"verified {report.snapshots} snapshots, {report.files_checked} files, "
-                      f"{report.images_checked} images in {st.root}, {mode}")
+                      f"{report.images_checked} images in {_where(st)}, {mode}")
         if report.in_progress:
-            console.print(f"{len(report.in_progress)} temp path(s) belong to runs still at work (not checked)")
+            console.print(f"{len(report.in_progress)} temp path(s) or recent unreferenced object(s) belong to runs "
+                          "still at work (not checked)")
         if report.problems:
             console.print(table(f"{len(report.problems)} problems", ["kind", "path", "snapshot", "detail"],
                                 [[p.kind, p.path, p.snapshot or "", p.detail] for p in report.problems]))
@@ -49,16 +50,16 @@ def verify(store: StoreOption = None, json_out: JsonOption = False,
 def gc(store: StoreOption = None, json_out: JsonOption = False,
        yes: Annotated[bool, typer.Option("--yes", help="delete (default: only list what would go)")] = False,
        ) -> None:
-    """Remove crash leftovers (unlisted snapshot folders, temp folders) and images no snapshot references.
-    A dry run unless --yes; never touches anything a snapshot references."""
+    """Remove crash leftovers (unlisted snapshot folders, temp folders) and images no snapshot references (a
+    store URL: objects no manifest record references, older than an hour). A dry run unless --yes; never
+    touches anything a snapshot references."""
     from curation.store.gc import collect_garbage
-    from curation.store.inventory import UrlStoreNotSupported
 
     st = open_store(store)
     try:
         result = collect_garbage(st, delete=yes)
-    except UrlStoreNotSupported as exc:
-        fail(str(exc))
+    except OSError as exc:  # a store URL that cannot be listed, read or written now
+        fail(redact_text(f"cannot collect the store {_where(st)}: {exc}"))
     if json_out:
         print_json(result.to_json(st.root))
         return
@@ -74,6 +75,10 @@ def gc(store: StoreOption = None, json_out: JsonOption = False,
         console.print(f"kept: {note}")
     if items and not yes:
         console.print("dry run: run `thinkset store gc --yes` to delete them")
+
+
+def _where(st: Store) -> str:
+    return redact_url(st.url) if st.url else str(st.root)
 
 
 def register(app: typer.Typer) -> None:

@@ -78,6 +78,24 @@ class StoreFS:
         cut = len(self.base) + 1 if self.base else 0
         return sorted(info.path[cut:] for info in self.fs.get_file_info(selector) if info.type == pafs.FileType.File)
 
+    def sizes(self, prefix: str) -> dict[str, tuple[int, float | None]]:
+        """Key -> (bytes, modified time in epoch seconds or None) of every file under ``prefix`` (recursive)."""
+        selector = pafs.FileSelector(self.path(prefix), recursive=True, allow_not_found=True)
+        cut = len(self.base) + 1 if self.base else 0
+        return {info.path[cut:]: (info.size, info.mtime.timestamp() if info.mtime else None)
+                for info in self.fs.get_file_info(selector) if info.type == pafs.FileType.File}
+
+    def sha256(self, key: str) -> str:
+        """The sha256 of an object, streamed (never held whole in memory)."""
+        digest = hashlib.sha256()
+        with self.fs.open_input_stream(self.path(key)) as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def delete(self, key: str) -> None:
+        self.fs.delete_file(self.path(key))
+
     def _mkdir_parent(self, key: str) -> None:
         if isinstance(self.fs, pafs.LocalFileSystem):  # object stores have no folders to make
             self.fs.create_dir(self.path(key).rsplit("/", 1)[0], recursive=True)

@@ -3,7 +3,8 @@
 A dry run unless ``delete`` is set. The plan is made and carried out under the store lock, so no commit can
 list a folder while it is being removed; temp paths of runs still at work are spared, and so is every image
 touched since the plan began (a run reusing it), and every image when a snapshot's references cannot be read.
-Nothing a listed snapshot references is ever a candidate.
+Nothing a listed snapshot references is ever a candidate. A store URL is collected at the URL
+(``curation.store.gc_remote``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from curation.store.inventory import (
     image_references,
     leftovers,
     listed_snapshots,
-    require_local,
     stored_images,
 )
 from curation.store.store import Store
@@ -51,9 +51,15 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def collect_garbage(store: Store, delete: bool = False) -> GcResult:
-    """Find (and with ``delete``, remove) every path no listed snapshot needs."""
-    require_local(store, "gc")
+def collect_garbage(store: Store, delete: bool = False, grace_s: float | None = None) -> GcResult:
+    """Find (and with ``delete``, remove) every path no listed snapshot needs; a store URL: every object no
+    manifest record references (``curation.store.gc_remote``; ``grace_s`` is its grace period)."""
+    if store.remote is not None:
+        from curation.store.gc_remote import collect_url_garbage
+        from curation.store.remote_inventory import GRACE_S
+
+        with store.catalog.write_lock():  # this machine's writers; other machines are what the grace is for
+            return collect_url_garbage(store.remote.fs, delete, GRACE_S if grace_s is None else grace_s)
     started = time.time()
     with store.catalog.write_lock():
         snapshots = listed_snapshots(store)

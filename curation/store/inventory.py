@@ -9,7 +9,6 @@ from pathlib import Path
 
 import polars as pl
 
-from curation.redact import redact_url
 from curation.store.lock import pid_alive
 from curation.store.snapshot import DATA_DIR, REJECTIONS_DIR, SnapshotInfo
 from curation.store.store import Store
@@ -33,23 +32,6 @@ class ImageReferences:
 
     by_sha: dict[str, str] = field(default_factory=dict)  # sha -> snapshot ref
     unreadable: list[Path] = field(default_factory=list)  # shards whose references could not be read
-
-
-class UrlStoreNotSupported(ValueError):
-    """`store verify` / `store gc` were given a store URL: they inventory a store folder only."""
-
-
-def require_local(store: Store, command: str) -> None:
-    """Refuse a store URL (file://, s3://, gs://): its files live at the URL, where a killed writer leaves
-    unreferenced objects under snapshots/ that this inventory does not see; checking only the local catalog and
-    read cache would report a URL store sound (or clean) without having looked at it."""
-    if store.url is None:
-        return
-    raise UrlStoreNotSupported(
-        f"`thinkset store {command}` checks a store folder; {redact_url(store.url)} is a store URL, whose files "
-        f"it cannot {'re-hash' if command == 'verify' else 'collect'} yet. This machine's copy of it (catalog and "
-        f"read cache) is the folder {store.root}: `thinkset store {command} --store {store.root}` checks that copy; "
-        "`thinkset store rebuild-catalog` fetches what the URL lists again")
 
 
 def owner_pid(path: Path) -> int | None:

@@ -4,6 +4,7 @@ Each listed snapshot's shards and rejection files are checked against its manife
 ``quick``, presence and size only), every image a snapshot references against its content hash, and the disk
 against the catalog: a catalog row without its folder, an unlisted snapshot folder, temp leftovers of a killed
 run, an image no snapshot references. Each problem names its file and, when there is one, the snapshot.
+A store URL is checked at the URL, against its manifest records (``curation.store.verify_remote``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from curation.store.inventory import (
     image_references,
     leftovers,
     listed_snapshots,
-    require_local,
     stored_images,
 )
 from curation.store.snapshot import DATA_DIR, MANIFEST, REJECTIONS_DIR, SnapshotInfo, sha256_file
@@ -57,9 +57,14 @@ class VerifyReport:
                 "problems": [asdict(p) for p in self.problems]}
 
 
-def verify_store(store: Store, quick: bool = False) -> VerifyReport:
-    """Check every listed snapshot, every referenced image and the disk against the catalog."""
-    require_local(store, "verify")
+def verify_store(store: Store, quick: bool = False, grace_s: float | None = None) -> VerifyReport:
+    """Check every listed snapshot, every referenced image and the disk against the catalog; a store URL: its
+    objects against its manifest records (``curation.store.verify_remote``; ``grace_s`` is its grace period)."""
+    if store.remote is not None:
+        from curation.store.remote_inventory import GRACE_S
+        from curation.store.verify_remote import verify_url
+
+        return verify_url(store.remote.fs, quick=quick, grace_s=GRACE_S if grace_s is None else grace_s)
     report = VerifyReport(quick=quick)
     snapshots = listed_snapshots(store)
     report.snapshots = len(snapshots)

@@ -95,22 +95,6 @@ def test_a_bad_store_url_is_a_clear_error():
         StoreFS("nosuchscheme://bucket/prefix")
 
 
-@pytest.fixture
-def s3_server(monkeypatch):
-    moto_server = pytest.importorskip("moto.server", reason="moto[server] runs the local S3-compatible server")
-    boto3 = pytest.importorskip("boto3")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
-    endpoint = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="thinkset")
-    yield f"{host}:{port}"
-    server.stop()
-
-
 def test_store_on_a_local_s3_compatible_server_round_trips(tmp_path, monkeypatch, s3_server):
     url = f"s3://thinkset/stores/team?endpoint_override={s3_server}&scheme=http&region=us-east-1"
     round_trip(url, tmp_path, monkeypatch)

@@ -16,7 +16,6 @@ from curation.store import Store
 from curation.store.gc import collect_garbage
 from curation.store.verify import verify_store
 from tests.conftest import png_bytes, pool_frame
-from tests.store.test_remote_store import s3_server  # noqa: F401  (a fixture: the local S3-compatible server)
 
 runner = CliRunner()
 
@@ -166,25 +165,7 @@ def test_gc_spares_live_runs_and_keeps_images_when_references_are_unreadable(fil
     assert unreferenced.exists() and result.images == [] and "cannot be read" in result.spared[0]
 
 
-def test_verify_and_gc_refuse_a_store_url_and_name_the_local_copy(tmp_path, monkeypatch):
-    # Both inventory a store folder; on a URL they would see only the local catalog and read cache and call a
-    # store sound (or clean) without looking at its files.
-    monkeypatch.setenv("THINKSET_CACHE", str(tmp_path / "cache"))
-    url = f"file://{tmp_path / 'remote'}"
-    store = Store(url)
-    for command in ("verify", "gc"):
-        result = runner.invoke(app, ["store", command, "--store", url])
-        assert result.exit_code == 2, result.output
-        message = " ".join(result.stderr.split())
-        assert f"thinkset store {command}` checks a store folder" in message and str(store.root) in message
-        assert "Traceback" not in result.output
-    with pytest.raises(ValueError, match="store URL"):
-        verify_store(store)
-    with pytest.raises(ValueError, match="store URL"):
-        collect_garbage(store)
-
-
-def test_rebuild_catalog_shows_a_store_url_without_its_credentials(tmp_path, monkeypatch, s3_server):  # noqa: F811
+def test_rebuild_catalog_shows_a_store_url_without_its_credentials(tmp_path, monkeypatch, s3_server):
     monkeypatch.setenv("THINKSET_CACHE", str(tmp_path / "cache"))
     url = f"s3://AKIAFAKE:pw-s3cret@thinkset/stores/t?endpoint_override={s3_server}&scheme=http&region=us-east-1"
     for args in ([], ["--json"]):
