@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 from pydantic import Field
 
-from curation.filters.minhash import signatures, similar_pairs
+from curation.filters.near_spill import spilled_similar_pairs
 from curation.rows import decide
 from curation.stages.base import Stage, StageParams
 from curation.stages.registry import register_stage
@@ -52,11 +52,9 @@ def normalized(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(column).cast(pl.Utf8).str.to_lowercase().str.replace_all(SPACE_RUNS, " ").str.strip_chars()
 
 
-def near_duplicate_of(frame: pl.DataFrame, p: DedupParams) -> pl.DataFrame:
-    """Columns ``id``, ``near_of`` (smallest id of its near-duplicate cluster) for clustered rows."""
-    signature = signatures(frame, p.near_column, p.ngram, p.permutations)
-    similar = similar_pairs(signature, None, permutations=p.permutations, bands=p.bands,
-                            threshold=p.near_threshold or 1.0)
+def near_clusters(similar: pl.DataFrame) -> pl.DataFrame:
+    """Columns ``id``, ``near_of`` (smallest id of its cluster) for every clustered row but that smallest one,
+    from similar pairs (``id``, ``id_right``); clusters are the connected components of the pairs."""
     if similar.height == 0:
         return pl.DataFrame(schema={"id": pl.Utf8, "near_of": pl.Utf8})
     parent: dict[str, str] = {}
@@ -123,51 +121,49 @@ class DedupFilter(Stage):
     def process(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         p: DedupParams = self.params  # type: ignore[assignment]
         schema = frame.collect_schema()
-        missing = [c for c in p.columns if c not in schema]
+        needed = [*p.columns, *([p.near_column] if p.near_threshold is not None else [])]
+        missing = [c for c in dict.fromkeys(needed) if c not in schema]
         if missing:
             raise ValueError(f"dedup: columns {missing} are not in the data (columns: {', '.join(schema)})")
+        if p.near_threshold is not None and p.permutations % p.bands:
+            raise ValueError(f"dedup: permutations ({p.permutations}) must be a multiple of bands ({p.bands})")
         key = pl.concat_str([normalized(c, schema[c]).fill_null("") for c in p.columns], separator="\x1f").hash()
-        if p.near_threshold is None:
-            return self._exact_only(frame, key)
-        # pass 1 keeps only (key, id, position) per row, in memory; pass 2 streams the whole rows past
-        # that small table. One query joining the rows with an aggregate of themselves would hold every
-        # response in memory until the aggregate is done.
-        near_text = [p.near_column] if p.near_threshold is not None else []
-        keys = frame.select(key.alias("dedup_key"), "id", *near_text).with_row_index("_row").collect(
-            engine="streaming")
-        # identical rows share their content id, so ties on id are broken by position: the first stays
-        firsts = keys.select("dedup_key", "id", "_row").sort("id", "_row").group_by("dedup_key").agg(
-            pl.col("id").first().alias("_first"), pl.col("_row").first().alias("_first_row"))
-        keys = keys.join(firsts, on="dedup_key", how="left").with_columns(
-            (pl.col("_row") != pl.col("_first_row")).alias("_exact"))
-        exact = pl.col("_exact")
-        duplicate_of = pl.when(exact).then(pl.col("_first"))
-        if p.near_threshold is not None:
-            if p.permutations % p.bands:
-                raise ValueError(f"dedup: permutations ({p.permutations}) must be a multiple of bands ({p.bands})")
-            survivors = keys.filter(~exact).select("id", p.near_column).unique("id")
-            near = near_duplicate_of(survivors, p)
-            keys = keys.join(near, on="id", how="left")
-            duplicate_of = pl.coalesce(duplicate_of, pl.col("near_of"))
-        keys = keys.select("_row", "dedup_key", duplicate_of.alias("duplicate_of"), "_exact")
-        frame = frame.with_row_index("_row").join(keys.lazy(), on="_row", how="left", maintain_order="left")
-        kind = pl.when(exact).then(pl.lit("exact")).otherwise(pl.lit("near"))
-        detail = pl.format("{} duplicate of {}", kind, pl.col("duplicate_of"))
-        drop = ["_row", "_exact"]
-        return frame.with_columns(decide(pl.col("duplicate_of").is_null(), "duplicate", detail)).drop(drop)
-
-    def _exact_only(self, frame: pl.LazyFrame, key: pl.Expr) -> pl.LazyFrame:
-        """Exact duplicates only: keys spilled to disk by hash partition (flat memory at any row count)."""
         frame = frame.drop("dedup_key", "duplicate_of", strict=False)  # an earlier dedup's scores: recomputed here
         base = self.ctx.work_dir if self.ctx.work_dir is not None else Path(tempfile.gettempdir())
         spill = base / f"dedup-spill-{uuid.uuid4().hex[:8]}"
         self._spills.append(spill)  # the returned plan reads it; close() removes it after the run
         duplicates = spilled_exact_duplicates(frame, key, spill)
-        rows = frame.select(pl.len()).collect().item()
-        pieces = [frame.slice(start, JOIN_CHUNK_ROWS).with_row_index("_row", offset=start).join(
-            duplicates.filter(pl.col("_row").is_between(start, start + JOIN_CHUNK_ROWS - 1)), on="_row",
-            how="left", maintain_order="left") for start in range(0, max(rows, 1), JOIN_CHUNK_ROWS)]
-        frame = pl.concat(pieces, how="vertical")
-        detail = pl.format("exact duplicate of {}", pl.col("duplicate_of"))
-        return frame.select(pl.exclude("_row", "duplicate_of"), key.alias("dedup_key"), "duplicate_of").with_columns(
-            decide(pl.col("duplicate_of").is_null(), "duplicate", detail))
+        near = self._near_duplicates(frame, duplicates, spill, p) if p.near_threshold is not None else None
+        return _decided(frame, key, duplicates, near)
+
+    @staticmethod
+    def _near_duplicates(frame: pl.LazyFrame, duplicates: pl.LazyFrame, spill: Path, p: DedupParams) -> pl.DataFrame:
+        """``id``, ``near_of`` among the rows that are not exact duplicates, with flat memory: their texts are
+        streamed to disk and the candidates made from there (``curation.filters.near_spill``)."""
+        texts = spill / "near-texts.parquet"
+        frame.with_row_index("_row").join(duplicates, on="_row", how="anti").select(
+            "id", p.near_column).sink_parquet(texts)
+        similar = spilled_similar_pairs(texts, p.near_column, spill / "near", ngram=p.ngram,
+                                        permutations=p.permutations, bands=p.bands, threshold=p.near_threshold or 1.0)
+        texts.unlink(missing_ok=True)
+        return near_clusters(similar)
+
+
+def _decided(frame: pl.LazyFrame, key: pl.Expr, duplicates: pl.LazyFrame, near: pl.DataFrame | None) -> pl.LazyFrame:
+    """The rows with ``dedup_key``, ``duplicate_of`` (exact first, else the near cluster's) and the keep decision.
+    The exact duplicates join by position in pieces of ``JOIN_CHUNK_ROWS``; the near clusters (small) by id."""
+    rows = frame.select(pl.len()).collect().item()
+    pieces = [frame.slice(start, JOIN_CHUNK_ROWS).with_row_index("_row", offset=start).join(
+        duplicates.filter(pl.col("_row").is_between(start, start + JOIN_CHUNK_ROWS - 1)), on="_row",
+        how="left", maintain_order="left") for start in range(0, max(rows, 1), JOIN_CHUNK_ROWS)]
+    frame = pl.concat(pieces, how="vertical")
+    kind = pl.lit("exact")
+    if near is not None:
+        kind = pl.when(pl.col("duplicate_of").is_not_null()).then(kind).otherwise(pl.lit("near"))
+        frame = frame.join(near.lazy(), on="id", how="left", maintain_order="left").with_columns(
+            pl.coalesce("duplicate_of", "near_of").alias("duplicate_of"), kind.alias("_kind")).drop("near_of")
+    else:
+        frame = frame.with_columns(kind.alias("_kind"))
+    detail = pl.format("{} duplicate of {}", pl.col("_kind"), pl.col("duplicate_of"))
+    return frame.select(pl.exclude("_row", "duplicate_of", "_kind"), key.alias("dedup_key"), "duplicate_of",
+                        "_kind").with_columns(decide(pl.col("duplicate_of").is_null(), "duplicate", detail)).drop("_kind")

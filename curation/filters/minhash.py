@@ -57,7 +57,8 @@ def exact_jaccard(pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) 
     return scored.select((n_common / (pl.col("n_left") + pl.col("n_right") - n_common)).alias("jaccard"))["jaccard"]
 
 
-def _band_keys(signature: pl.DataFrame, permutations: int, bands: int) -> pl.DataFrame:
+def band_keys(signature: pl.DataFrame, permutations: int, bands: int) -> pl.DataFrame:
+    """Columns ``id, band, key``: a hash of each band's ``permutations // bands`` signature slots."""
     rows = permutations // bands
     banded = signature.with_columns((pl.col("perm") // rows).alias("band")).group_by("id", "band").agg(
         pl.col("m").sort_by("perm").alias("ms"))
@@ -76,15 +77,22 @@ def similar_pairs(left: pl.DataFrame, right: pl.DataFrame | None, *, permutation
         raise ValueError(f"permutations ({permutations}) must be a multiple of bands ({bands})")
     same_set = right is None
     right = left if right is None else right
-    left_bands = _band_keys(left, permutations, bands)
-    right_bands = left_bands if same_set else _band_keys(right, permutations, bands)
+    left_bands = band_keys(left, permutations, bands)
+    right_bands = left_bands if same_set else band_keys(right, permutations, bands)
     pairs = left_bands.join(right_bands.rename({"id": "id_right"}), on=["band", "key"])
     if same_set:
         pairs = pairs.filter(pl.col("id") < pl.col("id_right"))
     pairs = pairs.select("id", "id_right").unique()
     if pairs.height == 0:
         return pl.DataFrame(schema=PAIR_SCHEMA)
-    right_sig = right.rename({"id": "id_right", "m": "m_right"})
+    return estimated_jaccard(pairs, left, None if same_set else right, threshold)
+
+
+def estimated_jaccard(pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame | None,
+                      threshold: float) -> pl.DataFrame:
+    """The candidate ``pairs`` (``id``, ``id_right``) whose MinHash estimate (share of equal signature slots of
+    ``left`` and ``right``; None: ``left`` for both) is at least ``threshold``, as ``PAIR_SCHEMA``, sorted."""
+    right_sig = (left if right is None else right).rename({"id": "id_right", "m": "m_right"})
     return (pairs.join(left, on="id").join(right_sig, on=["id_right", "perm"])
             .group_by("id", "id_right").agg((pl.col("m") == pl.col("m_right")).mean().alias("jaccard"))
             .filter(pl.col("jaccard") >= threshold).sort("id", "id_right").cast(PAIR_SCHEMA))  # type: ignore[arg-type]
