@@ -179,18 +179,21 @@ def kill_iterate(work: Path, kills: int, rng: random.Random) -> dict[str, Any]:
     collect_garbage(store, delete=True)
     report = verify_store(store)
     state = store_state(store)
-    # snapshots made by a trained model differ between two stores (a model's id is its own); the others match
-    independent = {n: s for n, s in expected.items()
-                   if ("grpo" not in n and "sft-iter" not in n) or n.endswith("sft-iter1")}
+    # model ids are content ids and training is seeded: every snapshot, the rollouts of trained models
+    # included, and every model must match the uninterrupted run in its own store
     models = store.artifacts("model")
+    baseline_models = {(a["name"], a["id"]) for a in Store(work / "loop-baseline").artifacts("model")}
     result.update({
         "finished": final.returncode == 0 and all(row["status"] == "done" for row in status),
         "verify_ok": report.ok, "problems": [p.__dict__ for p in report.problems[:5]],
         "duplicates": sum(a["version"] > 1 for a in models) + sum(s["version"] > 1 for s in state.values()),
-        "rows_lost": rows_missing(independent, {n: state.get(n) for n in independent if n in state}),
+        "rows_lost": rows_missing(expected, state),
+        "snapshot_ids_match": {n: s["id"] for n, s in state.items()} == {n: s["id"] for n, s in expected.items()},
+        "model_ids_match": {(a["name"], a["id"]) for a in models} == baseline_models,
         "traceback": "Traceback" in final.stderr})
     result["recovered"] = result["kills"] if result["finished"] and report.ok and not result["failures"] \
-        and not result["duplicates"] and not result["rows_lost"] else 0
+        and not result["duplicates"] and not result["rows_lost"] and result["snapshot_ids_match"] \
+        and result["model_ids_match"] else 0
     if not result["finished"]:
         result["failures"].append(f"final run: exit {final.returncode}: {final.stderr[-800:]}")
     return result

@@ -5,7 +5,9 @@ processor and tokenizer files) plus ``README.md`` (the model card),
 ``log_history.json`` (every TRL log line) and ``thinkset_training.json`` (what
 was trained on what, with which preset). The model is registered in the store's
 catalog with a ``trained_on`` edge to the snapshot, and a ``fine_tuned_from``
-edge to the base model when the base is itself a registered model.
+edge to the base model when the base is itself a registered model. Its id is a content id
+(``training.identity``): the same base, snapshot, preset, seed and code give the same id in any store, and
+a second registration of it returns the first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from curation.store import Snapshot, Store
 from curation.templates import render
+from training.identity import model_id
 
 RUN_FILE = "thinkset_training.json"
 
@@ -112,9 +115,10 @@ def finish_run(*, mode: str, trainer: Any, processor: Any, output_dir: Path, sto
     base_artifact = store.catalog.model_artifact(path=str(Path(base).resolve())) if Path(base).exists() else None
     if base_artifact is not None:
         edges.append((base_artifact["id"], "fine_tuned_from"))
+    content_id = model_id(name=name, base=base, snapshot_id=info.id, preset=preset_dump, store=store)
     artifact_id = store.register_artifact(name=name, kind="model", path=output_dir.resolve(), artifact_type="model",
                                           metadata={k: v for k, v in record.items() if k != "preset_fields"},
-                                          edges=edges)
+                                          edges=edges, artifact_id=content_id)
     write_card(output_dir, {"mode": mode, "model_name": name, "base_model": base, "snapshot": info,
                             "preset_name": preset_name, "preset": preset_dump, "rows_used": rows_used,
                             "metrics": metrics, "versions": versions(), "output_dir": str(output_dir),

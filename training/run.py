@@ -46,10 +46,18 @@ def prepare_run(mode: Literal["sft", "grpo"], snapshot_ref: str, *, base: str, o
     dataset = trainer_dataset(snapshot, store, mode, instruction=options.instruction or DEFAULT_INSTRUCTION,
                               min_pixels=options.min_pixels, max_pixels=options.max_pixels, limit=options.limit)
     processor = load_processor(base, max_pixels=options.max_pixels, min_pixels=options.min_pixels)
+    seed_everything(options.seed)  # LoRA adapters are drawn at load; the trainer re-seeds for data and sampling
     model, peft_config = load_for_training(base, bf16=options.bf16, lora=options.lora)
     return RunInputs(store=store, preset_name=preset_name, options=options, snapshot=snapshot,
                      output=Path(output_dir), dataset=dataset, processor=processor, model=model,
                      peft_config=peft_config)
+
+
+def seed_everything(seed: int) -> None:
+    """Python, numpy and torch RNGs from ``seed``, so a CPU run with a fixed seed gives the same weights."""
+    from transformers import set_seed
+
+    set_seed(seed)
 
 
 def train_and_finish(mode: Literal["sft", "grpo"], trainer: Any, run: RunInputs, *, base: str,

@@ -5,13 +5,14 @@
 ``ctx.options``. A key ``"<stage name>.<option>"`` (e.g. ``caption.model``)
 overrides one stage only. Server settings (base_url, timeouts, concurrency)
 are not part of a snapshot's content id; model, backend, sampling params and
-prompt text are.
+prompt text are (a local model registered in the store by its catalog id, see ``model_identity``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -71,6 +72,7 @@ class GenerationStage(Stage):
         self._backend: Backend | None = None
         self._cache: GenerationCache | None = None
         self.stats: list[Any] = []
+        self._identities: dict[str, str] = {}
 
     # -- effective settings ---------------------------------------------------
     def option(self, key: str) -> Any:
@@ -91,6 +93,21 @@ class GenerationStage(Stage):
             raise StageFailed(f"stage {self.ctx.stage_name!r}: no model; set `model:` in the recipe or pass --model")
         return model
 
+    @property
+    def model_identity(self) -> str:
+        """What identifies the model in the content id and the request keys: a local folder registered as a
+        model in this store by its catalog id (a content id, the same in any store), anything else by name.
+        So a model's rollouts get the same ids and the same sampling seeds wherever the store lives."""
+        model = self.model
+        if model in self._identities:
+            return self._identities[model]
+        identity, path, store = model, Path(model), getattr(self.ctx, "store", None)
+        if store is not None and path.exists():
+            artifact = store.catalog.model_artifact(path=str(path.resolve()))
+            identity = f"model:{artifact['id']}" if artifact is not None else model
+        self._identities[model] = identity
+        return identity
+
     def sampling(self) -> SamplingParams:
         overrides = {f: getattr(self.params, f) for f in SAMPLING_FIELDS if getattr(self.params, f) is not None}
         if "top_k" in overrides and overrides["top_k"] <= 0:
@@ -99,7 +116,7 @@ class GenerationStage(Stage):
 
     def config(self) -> dict[str, Any]:
         params = self.params.model_dump(mode="json", exclude=set(OPERATIONAL) | {"model", "backend"})
-        return {"type": self.type, **params, "backend": self.backend_name, "model": self.model,
+        return {"type": self.type, **params, "backend": self.backend_name, "model": self.model_identity,
                 "sampling": self.sampling().model_dump(mode="json"),
                 "template_digest": template_digest(self.template())}
 

@@ -40,7 +40,7 @@ class CaptionStage(GenerationStage):
         prompt = render(self.template(), row)
         messages = self.messages([*(image_part(sha) for sha in row["image_ids"]), text_part(prompt)])
         sampling = self.sampling()
-        return GenerationRequest(key=request_key(self.model, sampling, messages, 0, 1), messages=messages,
+        return GenerationRequest(key=request_key(self.model_identity, sampling, messages, 0, 1), messages=messages,
                                  params=sampling, context={"task": "caption", **row})
 
     def process_batch(self, batch: pl.DataFrame) -> pl.DataFrame:

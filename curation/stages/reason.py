@@ -59,7 +59,7 @@ class ReasonStage(GenerationStage):
         requests = []
         for first in range(0, self.params.k, self.params.n_per_request):
             n = min(self.params.n_per_request, self.params.k - first)
-            requests.append(GenerationRequest(key=request_key(self.model, sampling, messages, first, n),
+            requests.append(GenerationRequest(key=request_key(self.model_identity, sampling, messages, first, n),
                                               messages=messages, params=sampling, n=n, first_sample=first,
                                               context=context))
         return requests

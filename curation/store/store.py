@@ -78,12 +78,19 @@ class Store:
 
     def register_artifact(self, *, name: str, kind: str, path: str | Path, artifact_type: str = "model",
                           metadata: dict[str, Any] | None = None,
-                          edges: list[tuple[str, str]] | None = None) -> str:
-        """Register a non-snapshot artifact (a model, a review) with edges (parent_id, edge_kind) into it."""
+                          edges: list[tuple[str, str]] | None = None, artifact_id: str | None = None) -> str:
+        """Register a non-snapshot artifact (a model, a review) with edges (parent_id, edge_kind) into it.
+
+        ``artifact_id`` is a content id chosen by the caller (a model's: the hash of what made it); an
+        artifact already registered under it is returned as it is, so registering the same work twice is a
+        no-op. Without one, the id is drawn from the name, version and time.
+        """
         with self.catalog.write_lock():  # the version read and its insert, with no other writer in between
+            if artifact_id is not None and self.catalog.find(artifact_id) is not None:
+                return artifact_id
             version = self.catalog.next_version(name)
             created_at = datetime.now(UTC).replace(tzinfo=None)
-            artifact_id = row_id(artifact_type, name, version, created_at.isoformat())
+            artifact_id = artifact_id or row_id(artifact_type, name, version, created_at.isoformat())
             self.catalog.insert_artifact(artifact_id=artifact_id, name=name, version=version, kind=kind,
                                          artifact_type=artifact_type, path=str(path), code_version=__version__,
                                          created_at=created_at, metadata=metadata or {}, edges=edges or [])

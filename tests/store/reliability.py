@@ -75,15 +75,17 @@ def _digest(frame: pl.DataFrame) -> str:
 
 def store_state(store: Store) -> dict[str, dict[str, Any]]:
     """What must be equal between a run and a killed-then-resumed one: every listed snapshot's id, version,
-    rows, rejections (id, stage, reason) and funnel (without timings)."""
+    rows, rejections (id, stage, reason) and funnel (without timings). Paths into the store (a model's folder
+    in its rollouts' ``model`` column) count by their place inside it, so two stores compare equal."""
     state = {}
     for info in store.list():
         snapshot = store.open(info.id)
         rows = snapshot.read()
         rejections = snapshot.rejections().select("row_id", "stage_index", "reason", "detail").collect()
         funnel = [{k: v for k, v in row.items() if k != "seconds"} for row in store.catalog.funnel(info.id)]
-        state[info.name] = {"id": info.id, "version": info.version, "rows": info.rows,
-                            "data": _digest(rows.drop([c for c in VOLATILE if c in rows.columns])),
+        rows = rows.drop([c for c in VOLATILE if c in rows.columns]).with_columns(  # a model's folder, by place
+            pl.col(pl.Utf8).str.replace_all(str(store.root), "<store>", literal=True))
+        state[info.name] = {"id": info.id, "version": info.version, "rows": info.rows, "data": _digest(rows),
                             "rejections": _digest(rejections), "funnel": funnel}
     return state
 

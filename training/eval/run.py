@@ -72,7 +72,9 @@ def run_eval(store: Store | str | Path, model: str, on: str, *, backend: str = "
     resolved = resolve_model(store, model, model_name)
     params = PRESETS[sampling].model_copy(update={"seed": seed, **(
         {"max_new_tokens": max_new_tokens} if max_new_tokens else {})})
-    key = eval_key({"model": resolved.identity, "engine_model": resolved.engine_model, "snapshot": info.id,
+    # a registered model loaded from its own folder is its catalog (content) id, wherever the store lives
+    engine = None if resolved.artifact_id and resolved.engine_model == resolved.path else resolved.engine_model
+    key = eval_key({"model": resolved.identity, "engine_model": engine, "snapshot": info.id,
                     "backend": backend, "params": params.model_dump(mode="json"), "k": k, "limit": limit,
                     "style": style, "mode": mode})
     warnings = []

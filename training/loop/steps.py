@@ -97,8 +97,13 @@ def ensure_base(config: LoopConfig, store: Store) -> tuple[str, str]:
     existing = model_artifact(store, base)
     if existing is not None:
         return base, existing["id"]
-    artifact_id = store.register_artifact(name=f"{config.name}-base", kind="model", path=base,
-                                          metadata={"role": "base", "loop": config.name, "model": config.base_model})
+    from curation.schema import row_id
+    from training.identity import base_identity
+
+    name = f"{config.name}-base"  # content id: the same base files (or hub id) give the same id in any store
+    artifact_id = store.register_artifact(name=name, kind="model", path=base,
+                                          metadata={"role": "base", "loop": config.name, "model": config.base_model},
+                                          artifact_id=row_id("model", name, base_identity(store, base)))
     return base, artifact_id
 
 

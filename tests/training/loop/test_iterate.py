@@ -1,5 +1,6 @@
 """`thinkset iterate` end to end on a tiny loop (synthetic teacher, tiny Qwen2.5-VL policy on CPU), killed with
-SIGKILL at three points and resumed: the paper's chain of artifacts, nothing finished is redone."""
+SIGKILL at three points and resumed: the paper's chain of artifacts, nothing finished is redone, and the same
+snapshots, models and figures as an uninterrupted run in a fresh store."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import yaml
 
 from curation.generate.cache import GenerationCache
 from curation.store import Store
+from tests.store.reliability import store_state
 from training.loop.state import LoopState
 
 pytestmark = pytest.mark.slow
@@ -166,3 +168,19 @@ def test_status_shows_every_step_done(killed_and_resumed):
     # a model is named as the lineage and the report name it, not by a folder of this machine
     assert {r["artifact"] for r in rows if r["step"].endswith("-train")} == {
         f"t-loop-model-{mode}-iter{i}@v1" for mode in ("sft", "grpo") for i in (1, 2)}
+
+
+def test_a_killed_loop_ends_as_an_uninterrupted_one_in_a_fresh_store(killed_and_resumed, tmp_path):
+    """Model ids are content ids and training is seeded, so every snapshot (the rollouts of trained models
+    included), every model and every figure is the same as a run that was never killed, in another store."""
+    recipe, store, _, _, env = killed_and_resumed
+    fresh = tmp_path / "fresh"
+    run_until(recipe, fresh, None, env)
+    other = Store(fresh)
+    expected = store_state(other)
+    assert any("rollouts-grpo-iter2" in name for name in expected)  # made by iteration 1's GRPO model
+    assert store_state(store) == expected
+    models = {(a["name"], a["id"]) for a in store.artifacts("model")}
+    assert len(models) == 5 and models == {(a["name"], a["id"]) for a in other.artifacts("model")}
+    figures = {(e["eval_id"], e["name"], e["accuracy"]) for e in store.catalog.evals()}
+    assert len(figures) == 5 and figures == {(e["eval_id"], e["name"], e["accuracy"]) for e in other.catalog.evals()}
