@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import polars as pl
 import pytest
 
 from curation.store import Store
@@ -69,3 +70,21 @@ def test_the_id_is_what_made_the_model_not_where_or_when(tmp_path, tiny_model_di
     registered = one.register_artifact(name="base", kind="model", path=tiny_model_dir.resolve(), artifact_id="b" * 20)
     assert base_identity(one, str(tiny_model_dir)) == f"artifact:{registered}"
     assert base_identity(two, str(tiny_model_dir)).startswith("files:")
+
+
+def test_a_sampled_eval_of_a_registered_model_is_the_same_in_two_stores(tmp_path, tiny_model_dir):
+    """The eval's key and its requests' sampling seeds name a registered model by its catalog id, not by its
+    folder, which differs between stores: the same eval id and the same responses."""
+    from training.eval import run_eval
+
+    results = []
+    for place in ("one", "two"):
+        store = fresh_store(tmp_path / place)
+        folder = shutil.copytree(tiny_model_dir, store.root / "models" / "tiny")
+        store.register_artifact(name="tiny", kind="model", path=folder.resolve(), artifact_id="c" * 20)
+        result = run_eval(store, str(folder), "sft-small", backend="transformers", k=2, limit=2,
+                          sampling="sampling", max_new_tokens=8)
+        rows = pl.read_parquet(result.rows_path)
+        results.append((result.artifact_id, result.model, rows["response"].to_list()))
+    assert results[0] == results[1]
+    assert len(set(results[0][2])) > 1  # sampled, not one greedy answer repeated

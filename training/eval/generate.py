@@ -54,11 +54,13 @@ def eval_requests(problems: pl.DataFrame, model: str, params: SamplingParams, k:
 
 
 def generate_samples(store: Store, problems: pl.DataFrame, *, backend: str, model: str, base_url: str | None,
-                     params: SamplingParams, k: int, mode: Mode, progress: Any = None,
+                     params: SamplingParams, k: int, mode: Mode, progress: Any = None, key_model: str | None = None,
                      ) -> tuple[pl.DataFrame, GenerationStats]:
     """``problems`` repeated per sample with ``sample_index`` and ``response``; raises GenerationFailed when
-    any request failed for good (the answers so far stay cached; a re-run asks only for the rest)."""
-    planned = eval_requests(problems, model, params, k, mode)
+    any request failed for good (the answers so far stay cached; a re-run asks only for the rest).
+    ``key_model`` names the model in the request keys (and so the sampling seeds) when ``model`` is a path
+    that differs between stores (a registered model: its catalog id); default ``model``."""
+    planned = eval_requests(problems, key_model or model, params, k, mode)
     engine = make_backend(backend, BackendConfig(model=model, base_url=base_url), store.images)
     try:
         with GenerationCache(eval_cache_path(store)) as cache:

@@ -90,6 +90,7 @@ def run_eval(store: Store | str | Path, model: str, on: str, *, backend: str = "
         existing.warnings = warnings
         return existing
     samples, _ = generate_samples(store, problems, backend=backend, model=resolved.engine_model, base_url=base_url,
+                                  key_model=None if engine else f"model:{resolved.identity}",
                                   params=params, k=k, mode=mode, progress=progress)
     scored = score_frame(samples, style)
     problem_scores = per_problem(scored, k)
