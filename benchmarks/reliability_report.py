@@ -47,7 +47,9 @@ from curation.store.verify import verify_store  # noqa: E402
 from tests.generate.chat_server import ChatServer  # noqa: E402
 from tests.store.reliability import (  # noqa: E402
     THINKSET,
+    durable_results,
     generation_recipe,
+    listed_damage,
     start_thinkset,
     store_state,
     thinkset,
@@ -55,20 +57,6 @@ from tests.store.reliability import (  # noqa: E402
 )
 
 PER_CALL_BUDGET_S = 5.0  # a fuzzed parser call slower than this is a fault (hangs, quadratic blow-ups)
-
-
-def durable_results(store_path: Path) -> int:
-    import sqlite3
-
-    total = 0
-    for path in (store_path / "work").rglob("generations.sqlite"):
-        with sqlite3.connect(path) as db:
-            total += db.execute("SELECT count(*) FROM results").fetchone()[0]
-    return total
-
-
-def listed_damage(store: Store) -> list[str]:
-    return [f"{p.kind} {p.path}" for p in verify_store(store, quick=True).problems if p.kind != "orphan"]
 
 
 def rows_missing(expected: dict[str, Any], state: dict[str, Any]) -> int:

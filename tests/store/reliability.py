@@ -65,6 +65,24 @@ def generation_recipe(folder: Path, name: str, *, server: dict[str, Any], rows: 
     return path
 
 
+def durable_results(store_path: Path) -> int:
+    """Generation results committed to the stages' caches (what a killed run keeps)."""
+    import sqlite3
+
+    total = 0
+    for path in (store_path / "work").rglob("generations.sqlite"):
+        with sqlite3.connect(path) as db:
+            total += db.execute("SELECT count(*) FROM results").fetchone()[0]
+    return total
+
+
+def listed_damage(store: Store) -> list[str]:
+    """Problems other than orphans: a listed snapshot with a missing, truncated or corrupt file."""
+    from curation.store.verify import verify_store
+
+    return [f"{p.kind} {p.path}" for p in verify_store(store, quick=True).problems if p.kind != "orphan"]
+
+
 def _digest(frame: pl.DataFrame) -> str:
     """Order-independent digest of a frame's rows."""
     if frame.height == 0:

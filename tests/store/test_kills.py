@@ -6,15 +6,13 @@ ever listed, no durable result is asked for twice, and `store gc` leaves no orph
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from curation.store import Store
 from curation.store.verify import verify_store
 from tests.generate.chat_server import ChatServer
-from tests.store.reliability import generation_recipe, store_state, thinkset
+from tests.store.reliability import durable_results, generation_recipe, listed_damage, store_state, thinkset
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 KILL_POINTS = ["generate.result:5", "generate.cache_commit:2", "images.put:4", "writer.shard:3",
@@ -39,19 +37,6 @@ def baseline(server, tmp_path_factory):
     return recipe, store_state(Store(folder / "baseline")), len(server.log) - before
 
 
-def durable_results(store_path: Path) -> int:
-    total = 0
-    for path in (store_path / "work").rglob("generations.sqlite"):
-        with sqlite3.connect(path) as db:
-            total += db.execute("SELECT count(*) FROM results").fetchone()[0]
-    return total
-
-
-def damage(store: Store) -> list:
-    """Problems other than orphans: a listed snapshot with a missing, truncated or corrupt file."""
-    return [p for p in verify_store(store, quick=True).problems if p.kind != "orphan"]
-
-
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_run_killed_anywhere_resumes_to_the_same_store(point, server, baseline, tmp_path):
     recipe, expected, total_requests = baseline
@@ -59,7 +44,7 @@ def test_a_run_killed_anywhere_resumes_to_the_same_store(point, server, baseline
     killed = thinkset(["run", str(recipe)], store_path, faultpoint=point)
     assert killed.returncode == -9, f"{point} was never hit: {killed.stderr[-2000:]}"
     store = Store(store_path)
-    assert damage(store) == [], "nothing partial is listed"
+    assert listed_damage(store) == [], "nothing partial is listed"
     listed = {info.name: info.id for info in store.list()}
     assert all(expected[name]["id"] == snapshot_id for name, snapshot_id in listed.items())
 
@@ -94,7 +79,7 @@ def test_iterate_killed_inside_a_snapshot_publish_resumes_clean(tmp_path):
     killed = thinkset(["iterate", str(recipe)], store_path, faultpoint="writer.publish:3", timeout=900)
     assert killed.returncode == -9, killed.stderr[-3000:]
     store = Store(store_path)
-    assert damage(store) == [], "nothing partial is listed"
+    assert listed_damage(store) == [], "nothing partial is listed"
     unlisted = [p for p in (store_path / "snapshots").glob("*/v*") if p.resolve() not in
                 {s.path.resolve() for s in store.list()}]
     assert len(unlisted) == 1, "killed with its folder in place, before the catalog listed it"
