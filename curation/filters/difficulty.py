@@ -20,8 +20,8 @@ from __future__ import annotations
 import polars as pl
 from pydantic import Field, model_validator
 
-from curation.filters.mix import MixParams, choose
-from curation.rows import StageFailed, decide
+from curation.filters.mix import MixParams, choose, decide_per_problem
+from curation.rows import StageFailed
 from curation.stages.base import Stage
 from curation.stages.registry import register_stage
 
@@ -80,10 +80,8 @@ class DifficultyFilter(Stage):
             (pl.col(p.verdict_column) == "correct").fill_null(False).sum().cast(pl.Int64).alias("n_correct"),
         ).with_columns((pl.col("n_correct") / pl.col("n_samples")).alias("pass_rate")).collect().sort(problem)
         decisions = self.select(problems, p, problem).select(problem, *SCORES, "_why", "_detail_problem")
-        out = frame.drop([c for c in SCORES if c in schema]).join(decisions.lazy(), on=problem, how="left",
-                                                                  maintain_order="left")
-        return out.with_columns(decide(pl.col("_why").is_null(), pl.col("_why"), pl.col("_detail_problem"))).drop(
-            "_why", "_detail_problem")
+        rows = frame.drop([c for c in SCORES if c in schema])
+        return decide_per_problem(rows, decisions, problem, "_detail_problem")
 
     def select(self, problems: pl.DataFrame, p: DifficultyParams, problem: str) -> pl.DataFrame:
         """The per-problem table with ``_why`` (null: kept, else the reason) and ``_detail_problem``."""

@@ -131,6 +131,12 @@ def choose(problems: pl.DataFrame, p: MixParams, seed: int, problem_column: str)
     return problems.drop("_key")
 
 
+def decide_per_problem(rows: pl.LazyFrame, decisions: pl.DataFrame, problem: str, detail: str) -> pl.LazyFrame:
+    """Every row of a problem gets its problem's decision: ``_why`` (null: kept, else the reason) and ``detail``."""
+    out = rows.join(decisions.lazy(), on=problem, how="left", maintain_order="left")
+    return out.with_columns(decide(pl.col("_why").is_null(), pl.col("_why"), pl.col(detail))).drop("_why", detail)
+
+
 @register_stage
 class MixStage(Stage):
     type = "mix"
@@ -150,6 +156,4 @@ class MixStage(Stage):
             .sort(problem).with_columns(pl.lit(None, dtype=pl.Utf8).alias("_why"))
         seed = p.seed if p.seed is not None else self.ctx.seed
         chosen = choose(problems, p, seed, problem).select(problem, "_why", "_mix_detail")
-        out = frame.join(chosen.lazy(), on=problem, how="left", maintain_order="left")
-        return out.with_columns(decide(pl.col("_why").is_null(), pl.col("_why"), pl.col("_mix_detail"))).drop(
-            "_why", "_mix_detail")
+        return decide_per_problem(frame, chosen, problem, "_mix_detail")
